@@ -1,0 +1,1 @@
+"""Domain logic: matcher, knowledge, privacy, dialogs. Imports only `models` from the project."""

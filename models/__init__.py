@@ -1,0 +1,19 @@
+"""SQLAlchemy tables. This package imports nothing else from the project."""
+
+from models.base import Base
+from models.dialog import DialogState
+from models.faq import FaqCategory, FaqEntry, FaqParaphrase
+from models.glossary import GlossaryTerm
+from models.message import MessageLog
+from models.user import User
+
+__all__ = [
+    "Base",
+    "DialogState",
+    "FaqCategory",
+    "FaqEntry",
+    "FaqParaphrase",
+    "GlossaryTerm",
+    "MessageLog",
+    "User",
+]

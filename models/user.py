@@ -1,0 +1,25 @@
+"""People who talk to the bot, one row per (channel, external id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    commune: Mapped[str | None] = mapped_column(String(64), default=None)
+    village: Mapped[str | None] = mapped_column(String(128), default=None)
+    role: Mapped[str] = mapped_column(String(16), default="resident")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
