@@ -1,0 +1,139 @@
+"""Grid search of the matcher's weights and thresholds, never on the held-out evaluation set.
+
+    python benchmarks/tune_matcher.py [--failures]
+
+Tuning data: the development set (tests/data/dev.tsv) plus 5-fold cross-validation over the
+knowledge base's own paraphrases (each fold's paraphrases are matched against a matcher built
+without them). tests/data/eval.tsv is held out to report honest numbers and is never read here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.evaluation import Example, read_examples
+from core.knowledge import intents_from_files, load_matching_data
+from core.matcher import IntentTexts, Matcher, Thresholds, Weights, is_out_of_scope
+from core.privacy import mask
+from core.settings import PROJECT_ROOT
+
+WRONG_COST = 3.0
+FOLDS = 5
+EVERY_VIEW = Weights(*[1.0] * 4)
+VIEW_NAMES = ["word_doc", "char_doc", "word_pool", "char_pool"]
+WEIGHT_STEP = 0.1
+
+
+def _views(matcher: Matcher, examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per example: the four view score rows, coverage, and the gold intent index (-1 out of scope)."""
+    parts = [matcher.components(mask(e.text).text) for e in examples]
+    ids = matcher.intent_ids
+    gold = np.array([ids.index(e.intent) if e.in_scope else -1 for e in examples])
+    return np.stack([p[0] for p in parts]), np.array([p[1] for p in parts]), gold
+
+
+def _cross_validation(intents: list[IntentTexts], data, examples_out: list[Example]):  # type: ignore[no-untyped-def]
+    """Views of every paraphrase, scored by a matcher trained without its fold."""
+    views, coverage, gold = [], [], []
+    for fold in range(FOLDS):
+        train = [
+            IntentTexts(i.id, (i.texts[0], *(t for n, t in enumerate(i.texts[1:]) if n % FOLDS != fold)), i.context)
+            for i in intents
+        ]
+        held = [Example(t, i.id, "cv") for i in intents for n, t in enumerate(i.texts[1:]) if n % FOLDS == fold]
+        held += [
+            Example(t, "none", "cv") for g in data.negatives.values() for n, t in enumerate(g) if n % FOLDS == fold
+        ]
+        negatives = {name: [t for n, t in enumerate(g) if n % FOLDS != fold] for name, g in data.negatives.items()}
+        matcher = Matcher(train, data.lexicon, weights=EVERY_VIEW, negatives=negatives)
+        v, c, g = _views(matcher, held)
+        views.append(v)
+        coverage.append(c)
+        gold.append(g)
+        examples_out.extend(held)
+    return np.concatenate(views), np.concatenate(coverage), np.concatenate(gold)
+
+
+def _current(views, coverage, gold, examples, ids, show_failures: bool) -> None:  # type: ignore[no-untyped-def]
+    """How the shipped defaults (Weights(), Thresholds()) do on the tuning data."""
+    t = Thresholds()
+    fused = np.einsum("v,evi->ei", Weights().vector(), views)
+    fused = fused * (coverage**t.coverage_power)[:, None]
+    order = np.argsort(-fused, axis=1)
+    rows = np.arange(len(examples))
+    top, second, best = fused[rows, order[:, 0]], fused[rows, order[:, 1]], order[:, 0]
+    negative = np.array([is_out_of_scope(i) for i in ids])
+    answered = (top >= t.answer) & (top >= second * (1 + t.margin)) & ~negative[best]
+    in_scope = gold >= 0
+    correct = answered & (best == gold)
+    wrong = answered & (best != gold)
+    print(
+        f"shipped defaults: in-scope top-1 {correct[in_scope].mean():.1%}, wrong {wrong[in_scope].mean():.1%}, "
+        f"out-of-scope rejected {(~answered[~in_scope]).mean():.1%}"
+    )
+    if show_failures:
+        for i in np.flatnonzero((in_scope & ~correct) | (~in_scope & answered)):
+            got = ids[best[i]] if answered[i] else "-"
+            print(
+                f"  [{examples[i].style}] {examples[i].text!r}: want {examples[i].intent}, best {ids[best[i]]} "
+                f"{top[i]:.2f} (2nd {second[i]:.2f}), answered {got}"
+            )
+
+
+def main() -> None:
+    knowledge = PROJECT_ROOT / "knowledge"
+    data = load_matching_data(knowledge)
+    intents = intents_from_files(knowledge)
+    matcher = Matcher(intents, data.lexicon, weights=EVERY_VIEW, negatives=data.negatives)
+    examples = read_examples(PROJECT_ROOT / "tests" / "data" / "dev.tsv")
+    dev_views, dev_coverage, dev_gold = _views(matcher, examples)
+    cv_views, cv_coverage, cv_gold = _cross_validation(intents, data, examples)
+    views = np.concatenate([dev_views, cv_views])
+    coverage = np.concatenate([dev_coverage, cv_coverage])
+    gold = np.concatenate([dev_gold, cv_gold])
+    negative = np.array([is_out_of_scope(i) for i in matcher.intent_ids])
+    results = []
+    units = round(1 / WEIGHT_STEP)
+    for combo in itertools.product(range(units + 1), repeat=len(VIEW_NAMES) - 1):
+        if sum(combo) > units:
+            continue
+        weights = np.array([*combo, units - sum(combo)]) * WEIGHT_STEP
+        fused_raw = np.einsum("v,evi->ei", weights, views)
+        for power in (0.0, 1.0):
+            fused = fused_raw * (coverage**power)[:, None]
+            order = np.argsort(-fused, axis=1)
+            top = fused[np.arange(len(examples)), order[:, 0]]
+            second = fused[np.arange(len(examples)), order[:, 1]]
+            best = order[:, 0]
+            answers = np.arange(0.06, 0.61, 0.02)
+            margins = np.arange(0.0, 0.51, 0.05)
+            grid = np.zeros((len(answers), len(margins), 3))
+            for (a, answer), (m, margin) in itertools.product(enumerate(answers), enumerate(margins)):
+                answered = (top >= answer) & (top >= second * (1 + margin)) & ~negative[best]
+                correct = answered & (best == gold)
+                wrong = answered & (best != gold)
+                score = correct.sum() + ((gold == -1) & ~answered).sum() - WRONG_COST * wrong.sum()
+                grid[a, m] = (score, correct.sum(), wrong.sum())
+            padded = np.pad(grid[:, :, 0], 1, mode="edge")
+            smooth = sum(padded[i : i + len(answers), j : j + len(margins)] for i in range(3) for j in range(3)) / 9
+            for a, m in itertools.product(range(len(answers)), range(len(margins))):
+                results.append((smooth[a, m], *grid[a, m], *weights, power, answers[a], margins[m]))
+    results.sort(key=lambda r: -r[0])
+    _current(views, coverage, gold, examples, matcher.intent_ids, "--failures" in sys.argv)
+    n_in = int((gold >= 0).sum())
+    print(f"{len(examples)} examples (dev + {FOLDS}-fold cross-validation), {n_in} in scope")
+    print("Ranked by the score averaged over neighbouring thresholds (robust to the small set).")
+    print("smooth score correct wrong  " + " ".join(VIEW_NAMES) + " cov_pow answer margin")
+    for r in results[:15]:
+        weights = " ".join(f"{value:{len(name)}.1f}" for name, value in zip(VIEW_NAMES, r[4:8], strict=True))
+        print(f"{r[0]:6.1f} {r[1]:5.0f} {r[2]:7.0f} {r[3]:5.0f}  {weights} {r[8]:7.1f} {r[9]:6.2f} {r[10]:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

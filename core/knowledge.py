@@ -1,0 +1,246 @@
+"""FAQ and glossary content: files in `knowledge/` <-> database <-> the matcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
+from core.normalize import YAML_LOADER, Lexicon
+from models import FaqCategory, FaqEntry, FaqParaphrase, GlossaryTerm
+
+FAQ_FILE = "faq.yaml"
+CATEGORIES_FILE = "categories.yaml"
+GLOSSARY_FILE = "glossary.yaml"
+LEXICON_FILE = "lexicon.yaml"
+NEGATIVES_FILE = "out_of_scope.yaml"
+PUBLISHED = "published"
+ACTIVE = "active"
+SEED = "seed"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A published FAQ entry as residents see it."""
+
+    id: str
+    category: str
+    question: str
+    answer: str
+    source: str
+    reviewed_on: date | None
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: str
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the handlers need to answer: entries, categories and a built matcher."""
+
+    entries: dict[str, Entry]
+    categories: tuple[Category, ...]
+    matcher: Matcher
+
+    def browsable(self) -> tuple[Category, ...]:
+        """Categories that residents can browse (special intents excluded)."""
+        return tuple(c for c in self.categories if any(e not in SPECIAL_INTENTS for e in c.entry_ids))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    categories: int
+    entries: int
+    paraphrases: int
+    glossary_terms: int
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or []
+
+
+@dataclass(frozen=True)
+class MatchingData:
+    """File-based matcher inputs: the normalisation lexicon and out-of-scope examples."""
+
+    lexicon: Lexicon
+    negatives: dict[str, tuple[str, ...]]
+
+    def negative_texts(self) -> list[str]:
+        """Every out-of-scope example, whatever its group."""
+        return [text for texts in self.negatives.values() for text in texts]
+
+
+def load_matching_data(directory: Path) -> MatchingData:
+    """The lexicon and the out-of-scope examples shipped in `knowledge/`."""
+    negatives_path = directory / NEGATIVES_FILE
+    groups = _read_yaml(negatives_path).get("groups", {}) if negatives_path.exists() else {}
+    negatives = {str(name): tuple(str(text) for text in texts) for name, texts in groups.items()}
+    return MatchingData(Lexicon.load(directory / LEXICON_FILE), negatives)
+
+
+def build_matcher(intents: list[IntentTexts], data: MatchingData) -> Matcher:
+    """A matcher over the intents, with the shipped lexicon and negative examples."""
+    return Matcher(intents, data.lexicon, negatives=data.negatives)
+
+
+def intents_from_files(directory: Path) -> list[IntentTexts]:
+    """Published entries of `faq.yaml` as matcher input, without a database (tools and tests)."""
+    return [
+        IntentTexts(item["id"], (item["question"], *item.get("paraphrases", [])), item["answer"])
+        for item in _read_yaml(directory / FAQ_FILE)
+        if item.get("status", PUBLISHED) == PUBLISHED
+    ]
+
+
+async def import_knowledge(session: AsyncSession, directory: Path) -> ImportReport:
+    """Upsert categories, entries, seed paraphrases and glossary terms from the files.
+
+    Paraphrases taught by volunteers are kept; seed paraphrases no longer in the files are removed.
+    """
+    categories = _read_yaml(directory / CATEGORIES_FILE)
+    for item in categories:
+        category = await session.get(FaqCategory, item["id"]) or FaqCategory(id=item["id"])
+        category.title = item["title"]
+        category.position = int(item.get("order", 0))
+        session.add(category)
+    await session.flush()
+
+    entries = _read_yaml(directory / FAQ_FILE)
+    paraphrase_count = 0
+    for position, item in enumerate(entries):
+        entry = await session.get(FaqEntry, item["id"], options=[selectinload(FaqEntry.paraphrases)])
+        if entry is None:
+            entry = FaqEntry(id=item["id"], paraphrases=[])
+            session.add(entry)
+        entry.category_id = item["category"]
+        entry.question = item["question"].strip()
+        entry.answer = item["answer"].strip()
+        entry.source = item.get("source", "")
+        entry.reviewed_on = _as_date(item.get("reviewed"))
+        entry.status = item.get("status", PUBLISHED)
+        entry.position = position
+        wanted = list(dict.fromkeys(p.strip() for p in item.get("paraphrases", []) if p.strip()))
+        existing = {p.text: p for p in entry.paraphrases}
+        for paraphrase in list(entry.paraphrases):
+            if paraphrase.origin == SEED and paraphrase.text not in wanted:
+                entry.paraphrases.remove(paraphrase)
+        for text in wanted:
+            if text not in existing:
+                entry.paraphrases.append(FaqParaphrase(text=text, origin=SEED, status=ACTIVE))
+        paraphrase_count += len(wanted)
+    await session.flush()
+
+    terms = _read_yaml(directory / GLOSSARY_FILE)
+    for item in terms:
+        lang = item.get("lang", "vi")
+        term = (
+            await session.scalar(
+                select(GlossaryTerm).where(GlossaryTerm.term == item["term"], GlossaryTerm.lang == lang)
+            )
+        ) or GlossaryTerm(term=item["term"], lang=lang)
+        term.aliases = list(item.get("aliases", []))
+        term.explanation = item["explanation"].strip()
+        term.source = item.get("source", "")
+        term.verified = bool(item.get("verified", True))
+        session.add(term)
+    await session.flush()
+    return ImportReport(len(categories), len(entries), paraphrase_count, len(terms))
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+async def export_knowledge(session: AsyncSession, directory: Path) -> ImportReport:
+    """Write the database's categories, entries (with active paraphrases) and glossary to files."""
+    categories = (await session.scalars(select(FaqCategory).order_by(FaqCategory.position))).all()
+    entries = (
+        await session.scalars(
+            select(FaqEntry).options(selectinload(FaqEntry.paraphrases)).order_by(FaqEntry.position, FaqEntry.id)
+        )
+    ).all()
+    terms = (await session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.id))).all()
+    category_rows = [{"id": c.id, "title": c.title, "order": c.position} for c in categories]
+    faq = [
+        {
+            "id": e.id,
+            "category": e.category_id,
+            "question": e.question,
+            "answer": e.answer + "\n",
+            "source": e.source,
+            "reviewed": e.reviewed_on,
+            "status": e.status,
+            "paraphrases": [p.text for p in e.paraphrases if p.status == ACTIVE],
+        }
+        for e in entries
+    ]
+    glossary = [
+        {
+            "term": t.term,
+            "aliases": list(t.aliases),
+            "explanation": t.explanation,
+            "lang": t.lang,
+            "source": t.source,
+            "verified": t.verified,
+        }
+        for t in terms
+    ]
+    _write_files(directory, {CATEGORIES_FILE: category_rows, FAQ_FILE: faq, GLOSSARY_FILE: glossary})
+    return ImportReport(len(categories), len(entries), sum(len(f["paraphrases"]) for f in faq), len(terms))
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Writes multi-line strings as readable `|` blocks."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_LiteralDumper.add_representer(str, _str_representer)
+
+
+def _write_files(directory: Path, files: dict[str, object]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        text = yaml.dump(data, Dumper=_LiteralDumper, allow_unicode=True, sort_keys=False, width=100)
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+async def knowledge_is_empty(session: AsyncSession) -> bool:
+    """True before the first import."""
+    return not await session.scalar(select(func.count()).select_from(FaqEntry))
+
+
+async def load_knowledge(session: AsyncSession, data: MatchingData) -> KnowledgeBase:
+    """Published entries with their active paraphrases, and a matcher built over them."""
+    rows = (
+        await session.scalars(
+            select(FaqEntry)
+            .where(FaqEntry.status == PUBLISHED)
+            .options(selectinload(FaqEntry.paraphrases))
+            .order_by(FaqEntry.position, FaqEntry.id)
+        )
+    ).all()
+    category_rows = (await session.scalars(select(FaqCategory).order_by(FaqCategory.position))).all()
+    entries = {e.id: Entry(e.id, e.category_id, e.question, e.answer, e.source, e.reviewed_on) for e in rows}
+    intents = [IntentTexts(e.id, (e.question, *(p.text for p in e.paraphrases if p.status == ACTIVE))) for e in rows]
+    categories = tuple(
+        Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id)) for c in category_rows
+    )
+    return KnowledgeBase(entries, categories, build_matcher(intents, data))

@@ -1,0 +1,186 @@
+"""FAQ matcher: a lexical ensemble over paraphrases, decided by confidence and margin."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from core.normalize import Lexicon, Normalizer
+from core.sparse import SparseIndex, char_features, inverse_frequencies, word_features
+
+HUMAN = "human"
+OUT_OF_SCOPE = "out_of_scope:"
+SMALLTALK_INTENTS = frozenset({"greeting", "thanks"})
+SPECIAL_INTENTS = SMALLTALK_INTENTS | {HUMAN}
+
+
+def is_out_of_scope(intent_id: str) -> bool:
+    """True for the negative classes built from out-of-scope examples."""
+    return intent_id.startswith(OUT_OF_SCOPE)
+
+
+@dataclass(frozen=True)
+class IntentTexts:
+    """What the matcher learns from: an intent id and the ways people ask it."""
+
+    id: str
+    texts: tuple[str, ...]
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each lexical view counts in the fused score (they sum to 1)."""
+
+    word_doc: float = 0.0
+    char_doc: float = 0.1
+    word_pool: float = 0.7
+    char_pool: float = 0.2
+
+    def vector(self) -> np.ndarray:
+        """The weights in the row order of `Matcher.components`."""
+        return np.array([self.word_doc, self.char_doc, self.word_pool, self.char_pool])
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision rule: answer when confident and clear of the runner-up, else ask or hand over.
+
+    `margin` is relative: the best intent must score at least (1 + margin) times the runner-up.
+    """
+
+    answer: float = 0.18
+    margin: float = 0.15
+    clarify: float = 0.15
+    suggest_gap: float = 0.12
+    coverage_power: float = 0.0
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matcher's verdict, in the shape `python bot.py match` prints."""
+
+    text: str
+    intent: str | None
+    confidence: float
+    action: str
+    suggestions: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class Matcher:
+    """Scores a question against every intent and decides answer / clarify / escalate / smalltalk."""
+
+    def __init__(
+        self,
+        intents: Sequence[IntentTexts],
+        lexicon: Lexicon,
+        weights: Weights | None = None,
+        thresholds: Thresholds | None = None,
+        negatives: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Build the indexes; `negatives` are groups of messages that belong to no intent (out of scope)."""
+        self.weights = weights or Weights()
+        self.thresholds = thresholds or Thresholds()
+        negative_intents = [
+            IntentTexts(f"{OUT_OF_SCOPE}{name}", tuple(texts)) for name, texts in (negatives or {}).items()
+        ]
+        intents = [*intents, *negative_intents]
+        self.intent_ids = [intent.id for intent in intents]
+        plain = Normalizer(lexicon)
+        vocabulary = lexicon.vocabulary()
+        for intent in intents:
+            for text in intent.texts:
+                vocabulary.update(plain.tokens(text))
+        self.normalizer = Normalizer(lexicon, vocabulary)
+
+        w = self.weights
+        word_docs: list[Counter[str]] = []
+        char_docs: list[Counter[str]] = []
+        word_pools: list[Counter[str]] = []
+        char_pools: list[Counter[str]] = []
+        starts: list[int] = []
+        for intent in intents:
+            starts.append(len(word_docs))
+            word_pool: Counter[str] = Counter()
+            char_pool: Counter[str] = Counter()
+            for text in intent.texts:
+                tokens = self.normalizer.tokens(text)
+                word_docs.append(word_features(tokens))
+                char_docs.append(char_features(tokens))
+                word_pool.update(word_docs[-1])
+                char_pool.update(char_docs[-1])
+            if intent.context:
+                context = self.normalizer.tokens(intent.context)
+                word_pool.update(set(word_features(context)))
+                char_pool.update(set(char_features(context)))
+            word_pools.append(word_pool)
+            char_pools.append(char_pool)
+        word_idf = inverse_frequencies(word_pools)
+        char_idf = inverse_frequencies(char_pools)
+        self._starts = np.asarray(starts, dtype=np.intp)
+        self._word = SparseIndex(word_docs if w.word_doc else [], word_idf)
+        self._char = SparseIndex(char_docs if w.char_doc else [], char_idf)
+        self._word_pool = SparseIndex(word_pools if w.word_pool else [], word_idf)
+        self._char_pool = SparseIndex(char_pools if w.char_pool else [], char_idf)
+
+    def components(self, text: str) -> tuple[np.ndarray, float]:
+        """Per-intent similarities (rows in `Weights.vector` order) and the query's vocabulary coverage."""
+        tokens = self.normalizer.tokens(text)
+        words = word_features(tokens)
+        chars = char_features(tokens)
+        w = self.weights
+        views = np.zeros((4, len(self.intent_ids)))
+        if w.word_doc:
+            views[0] = np.maximum.reduceat(self._word.scores(words), self._starts)
+        if w.char_doc:
+            views[1] = np.maximum.reduceat(self._char.scores(chars), self._starts)
+        if w.word_pool:
+            views[2] = self._word_pool.scores(words)
+        if w.char_pool:
+            views[3] = self._char_pool.scores(chars)
+        coverage = self._word.known_weight(Counter(tokens)) if tokens else 0.0
+        return views, coverage
+
+    def scores(self, text: str) -> np.ndarray:
+        """Fused confidence for every intent, in knowledge-base order."""
+        views, coverage = self.components(text)
+        fused = self.weights.vector() @ views
+        return fused * coverage**self.thresholds.coverage_power
+
+    def match(self, text: str) -> MatchResult:
+        """Rank the intents and apply the decision rule."""
+        if not self.intent_ids:
+            return MatchResult(text, None, 0.0, "escalate")
+        scores = self.scores(text)
+        order = np.argsort(-scores, kind="stable")
+        best = self.intent_ids[order[0]]
+        top = float(scores[order[0]])
+        runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
+        t = self.thresholds
+        if is_out_of_scope(best):
+            return MatchResult(text, None, round(top, 4), "escalate")
+        faq_ranked = [
+            i for i in order if not is_out_of_scope(self.intent_ids[i]) and self.intent_ids[i] not in SPECIAL_INTENTS
+        ]
+        suggestions = [
+            self.intent_ids[i] for i in faq_ranked[:3] if float(scores[i]) >= max(top - t.suggest_gap, t.clarify * 0.75)
+        ]
+        confidence = round(top, 4)
+        if top >= t.answer and top >= runner_up * (1 + t.margin):
+            if best in SMALLTALK_INTENTS:
+                return MatchResult(text, best, confidence, "smalltalk")
+            if best == HUMAN:
+                return MatchResult(text, best, confidence, "escalate")
+            return MatchResult(text, best, confidence, "answer")
+        if top >= t.clarify and len(suggestions) >= 2:
+            return MatchResult(text, None, confidence, "clarify", suggestions)
+        if top >= t.clarify and suggestions:
+            padded = [*suggestions, *(self.intent_ids[i] for i in faq_ranked[1:2])]
+            return MatchResult(text, None, confidence, "clarify", padded)
+        return MatchResult(text, None, confidence, "escalate")

@@ -1,0 +1,112 @@
+"""The shipped FAQ content and its import/export through the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.knowledge import import_knowledge, load_knowledge
+from handlers.context import BotContext
+from models import FaqEntry, FaqParaphrase
+from tests.conftest import KNOWLEDGE_DIR
+
+TOPICS = {
+    "what_is_level2",
+    "level1_vs_level2",
+    "benefits",
+    "eligibility_age",
+    "children_under_14",
+    "cost",
+    "documents_needed",
+    "where_to_register",
+    "processing_time",
+    "install_app",
+    "activate_app",
+    "no_activation_sms",
+    "forgot_passcode",
+    "changed_phone_number",
+    "new_device",
+    "sim_not_own_name",
+    "no_smartphone",
+    "no_signal",
+    "account_locked",
+    "wrong_information",
+    "no_chip_id",
+    "lost_id_card",
+    "face_verification_fail",
+    "check_level",
+    "online_public_services",
+    "integrate_documents",
+    "scam_warning",
+    "data_security",
+    "home_visit",
+    "team_schedule",
+    "free_sim_phone_loan",
+}
+SPECIAL = {"human", "greeting", "thanks"}
+UNCONFIRMED = ["320/2026", "169/2025", "118/2025", "29/2026", "công an huyện", "công an cấp huyện"]
+
+
+def _faq() -> list[dict]:
+    return yaml.safe_load((KNOWLEDGE_DIR / "faq.yaml").read_text(encoding="utf-8"))
+
+
+def test_every_topic_and_special_intent_is_there_once() -> None:
+    ids = [entry["id"] for entry in _faq()]
+    assert sorted(ids) == sorted(TOPICS | SPECIAL)
+
+
+@pytest.mark.parametrize("entry", _faq(), ids=lambda e: e["id"])
+def test_entry_is_short_sourced_reviewed_and_has_paraphrases(entry: dict) -> None:
+    categories = {c["id"] for c in yaml.safe_load((KNOWLEDGE_DIR / "categories.yaml").read_text(encoding="utf-8"))}
+    assert entry["category"] in categories
+    assert 0 < len(entry["answer"].strip()) <= 700
+    assert entry["source"].strip()
+    assert isinstance(entry["reviewed"], date)
+    assert entry["status"] == "published"
+    assert len(set(entry["paraphrases"])) >= 8
+    for phrase in UNCONFIRMED:
+        assert phrase not in entry["answer"], f"unconfirmed fact stated: {phrase}"
+
+
+def test_topics_are_grouped_into_a_few_browsable_categories() -> None:
+    used = {entry["category"] for entry in _faq() if entry["id"] in TOPICS}
+    assert 3 <= len(used) <= 8
+
+
+def test_glossary_is_vietnamese_with_explanations() -> None:
+    terms = yaml.safe_load((KNOWLEDGE_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    assert len(terms) >= 15
+    for term in terms:
+        assert term["explanation"].strip() and term["lang"] == "vi"
+
+
+async def test_import_is_idempotent_and_keeps_volunteer_paraphrases(bot: BotContext) -> None:
+    async with bot.sessions() as session, session.begin():
+        session.add(FaqParaphrase(entry_id="cost", text="làm cái này tốn mấy đồng", origin="volunteer"))
+        stale = FaqParaphrase(entry_id="cost", text="một câu cũ đã bỏ khỏi tệp", origin="seed")
+        session.add(stale)
+    async with bot.sessions() as session, session.begin():
+        report = await import_knowledge(session, KNOWLEDGE_DIR)
+    assert report.entries == len(_faq())
+    async with bot.sessions() as session:
+        entry = await session.get(FaqEntry, "cost", options=[selectinload(FaqEntry.paraphrases)])
+        texts = [p.text for p in entry.paraphrases]
+        total = len((await session.scalars(select(FaqParaphrase))).all())
+    assert "làm cái này tốn mấy đồng" in texts
+    assert "một câu cũ đã bỏ khỏi tệp" not in texts
+    assert total == sum(len(e["paraphrases"]) for e in _faq()) + 1
+
+
+async def test_only_published_entries_are_answered(bot: BotContext) -> None:
+    async with bot.sessions() as session, session.begin():
+        entry = await session.get(FaqEntry, "cost")
+        entry.status = "draft"
+    async with bot.sessions() as session:
+        knowledge = await load_knowledge(session, bot.matching)
+    assert "cost" not in knowledge.entries
+    assert "cost" not in knowledge.matcher.intent_ids

@@ -1,0 +1,82 @@
+"""The matcher on the held-out evaluation set, and the set's own honesty."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from core.evaluation import Report, evaluate, read_examples
+from core.knowledge import intents_from_files, load_matching_data
+from core.matcher import Matcher
+from core.normalize import Normalizer
+from core.privacy import mask
+from tests.conftest import DATA_DIR, KNOWLEDGE_DIR
+
+STYLES = {"standard", "no_diacritics", "teencode", "dialect", "typos", "simple"}
+TOP1_TARGET = 0.95
+WRONG_LIMIT = 0.02
+REJECTION_TARGET = 0.95
+STYLE_FLOOR = 0.90
+
+
+@pytest.fixture(scope="module")
+def report(matcher: Matcher) -> Report:
+    examples = read_examples(DATA_DIR / "eval.tsv")
+    return evaluate(examples, [matcher.match(mask(e.text).text) for e in examples])
+
+
+def _key(normalizer: Normalizer, text: str) -> str:
+    return normalizer.text(text)
+
+
+def test_eval_set_has_the_required_size_and_styles() -> None:
+    examples = read_examples(DATA_DIR / "eval.tsv")
+    in_scope = [e for e in examples if e.in_scope]
+    assert len(in_scope) >= 400
+    assert len(examples) - len(in_scope) >= 50
+    assert {e.style for e in examples} == STYLES
+    topics = {i.id for i in intents_from_files(KNOWLEDGE_DIR)}
+    per_topic = Counter(e.intent for e in in_scope)
+    assert set(per_topic) == topics
+    assert min(per_topic.values()) >= 8
+
+
+def test_no_evaluation_sentence_is_in_the_training_data() -> None:
+    normalizer = Normalizer(load_matching_data(KNOWLEDGE_DIR).lexicon)
+    training = {_key(normalizer, t) for intent in intents_from_files(KNOWLEDGE_DIR) for t in intent.texts}
+    training |= {_key(normalizer, t) for t in load_matching_data(KNOWLEDGE_DIR).negative_texts()}
+    evaluation = [_key(normalizer, e.text) for e in read_examples(DATA_DIR / "eval.tsv")]
+    development = {_key(normalizer, e.text) for e in read_examples(DATA_DIR / "dev.tsv")}
+    leaked = [text for text in evaluation if text in training]
+    assert not leaked, leaked[:5]
+    assert not set(evaluation) & development
+
+
+def test_targets_hold_on_the_evaluation_set(report: Report) -> None:
+    summary = "\n".join(report.lines())
+    assert report.overall.top1 >= TOP1_TARGET, summary
+    assert report.overall.wrong_rate <= WRONG_LIMIT, summary
+    assert report.overall.rejection >= REJECTION_TARGET, summary
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_no_style_falls_below_the_floor(report: Report, style: str) -> None:
+    tally = report.by_style[style]
+    assert tally.accuracy >= STYLE_FLOOR, "\n".join(report.lines())
+    assert tally.top1 >= STYLE_FLOOR, "\n".join(report.lines())
+
+
+def test_clarifications_carry_two_or_three_suggestions_and_no_intent(matcher: Matcher) -> None:
+    examples = read_examples(DATA_DIR / "eval.tsv") + read_examples(DATA_DIR / "dev.tsv")
+    clarified = [r for r in (matcher.match(e.text) for e in examples) if r.action == "clarify"]
+    assert clarified
+    for result in clarified:
+        assert result.intent is None and 2 <= len(result.suggestions) <= 3
+        assert len(set(result.suggestions)) == len(result.suggestions)
+
+
+def test_an_empty_knowledge_base_hands_everything_to_a_person() -> None:
+    empty = Matcher([], load_matching_data(KNOWLEDGE_DIR).lexicon)
+    result = empty.match("làm định danh ở đâu")
+    assert (result.intent, result.action) == (None, "escalate")

@@ -1,0 +1,86 @@
+"""Normalisation: folding, teencode, Central dialect, Telex leftovers, repeated letters, ages."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.knowledge import load_matching_data
+from core.normalize import Normalizer, fold, has_marks
+from tests.conftest import KNOWLEDGE_DIR
+
+
+@pytest.fixture(scope="module")
+def normalizer() -> Normalizer:
+    lexicon = load_matching_data(KNOWLEDGE_DIR).lexicon
+    vocabulary = {"dinh", "danh", "kich", "hoat", "duoc", "dien", "thoai", "muc", "tai", "khoan", "khong"}
+    return Normalizer(lexicon, vocabulary | lexicon.vocabulary())
+
+
+def test_fold_strips_marks_and_d_stroke() -> None:
+    assert fold("Đăng KÝ Định Danh Điện Tử") == "dang ky dinh danh dien tu"
+    assert fold("nhận được mã") == "nhan duoc ma"
+    assert has_marks("mức 2") and not has_marks("muc 2")
+
+
+def test_decomposed_and_composed_input_fold_alike(normalizer: Normalizer) -> None:
+    import unicodedata
+
+    text = "Định danh điện tử"
+    assert normalizer.tokens(unicodedata.normalize("NFD", text)) == normalizer.tokens(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ko nhan dc ma", "khong nhan duoc ma"),
+        ("hok co sdt", "khong co so dien thoai"),
+        ("quen mk", "quen mat khau minh"),
+        ("đk tk", "dang ky dieu kien tai khoan"),
+        ("dt bi mat", "dien thoai dinh danh doi tuong bi mat"),
+        ("cccd", "can cuoc cong dan"),
+        ("VNeID", "vneid"),
+    ],
+)
+def test_abbreviations_expand_to_every_candidate(normalizer: Normalizer, raw: str, expected: str) -> None:
+    assert normalizer.text(raw) == expected
+
+
+def test_dialect_words_with_marks_are_rewritten(normalizer: Normalizer) -> None:
+    assert normalizer.text("làm định danh ở mô") == "lam dinh danh o dau"
+    assert normalizer.text("răng tui nỏ nhận được") == "sao toi khong nhan duoc"
+    assert normalizer.text("mần chi rứa") == "lam gi the"
+    assert normalizer.text("bao lăm tiền") == "bao nhieu tien"
+
+
+def test_unmarked_dialect_words_keep_both_readings(normalizer: Normalizer) -> None:
+    assert normalizer.text("lam o mo") == "lam o dau"
+    assert normalizer.text("rang khong duoc") == "rang sao khong duoc"
+
+
+def test_marked_words_that_fold_like_dialect_stay_themselves(normalizer: Normalizer) -> None:
+    assert normalizer.text("mở ứng dụng") == "mo ung dung"
+    assert normalizer.text("sim chính chủ") == "sim chinh chu"
+
+
+def test_telex_leftovers_and_repeats_are_repaired(normalizer: Normalizer) -> None:
+    assert normalizer.text("ddinhj danh") == "dinh danh"
+    assert normalizer.text("kichs hoatj") == "kich hoat"
+    assert normalizer.text("điiiiện thoạiii") == "dien thoai"
+
+
+def test_one_typing_slip_is_repaired_against_the_vocabulary(normalizer: Normalizer) -> None:
+    assert normalizer.text("dinh dnah") == "dinh danh"
+    assert normalizer.text("khoong") == "khong"
+
+
+def test_unknown_words_are_kept(normalizer: Normalizer) -> None:
+    assert normalizer.text("samsung galaxy") == "samsung galaxy"
+
+
+def test_long_digit_runs_are_dropped_and_ages_classified(normalizer: Normalizer) -> None:
+    assert "012345678901" not in normalizer.tokens("so 012345678901")
+    assert normalizer.tokens("con 10 tuoi")[-1] == "tuoitreem"
+    assert normalizer.tokens("con 11t")[-2:] == ["tuoi", "tuoitreem"]
+    assert normalizer.tokens("muoi bon tuoi")[-1] == "tuoitu14"
+    assert normalizer.tokens("duoi 14 tuoi")[-1] == "tuoitreem"
+    assert normalizer.tokens("18 tuổi")[-1] == "tuoitu14"
