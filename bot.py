@@ -1,0 +1,204 @@
+"""Cầu Nối command line and composition root.
+
+python bot.py                 terminal chat (or every channel, when one is configured)
+python bot.py run             channels + web server (health, webhooks) until stopped
+python bot.py shell           terminal chat
+python bot.py ask "câu hỏi"   one answer
+python bot.py match           JSON lines in, JSON lines out
+python bot.py eval FILE       accuracy on a labelled TSV
+python bot.py db upgrade      apply migrations
+python bot.py kb import|export
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.settings import Settings
+
+log = logging.getLogger("caunoi")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot.py", description="Cầu Nối: trợ lý định danh điện tử mức 2")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run configured channels and the web server")
+    sub.add_parser("shell", help="chat in the terminal")
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="+")
+    sub.add_parser("match", help='read {"text": ...} JSON lines, write match results')
+    evaluate = sub.add_parser("eval", help="score the matcher on a TSV file (text, intent, style)")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--failures", action="store_true", help="also list the misses")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    kb = sub.add_parser("kb", help="knowledge base files <-> database")
+    kb.add_argument("action", choices=["import", "export"])
+    kb.add_argument("--dir", type=Path, default=None, help="folder (default: knowledge/)")
+    return parser
+
+
+async def _ask(settings: Settings, question: str) -> int:
+    from channels.shell import render, to_inbound
+    from handlers.context import open_context
+    from handlers.router import handle
+
+    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
+    try:
+        for reply in await handle(ctx, to_inbound(question, user_id="cli-ask")):
+            print(render(reply))
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _match(settings: Settings) -> int:
+    from core.privacy import mask
+    from handlers.context import open_context
+
+    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
+    await engine.dispose()
+    matcher = ctx.knowledge.matcher
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            text = str(json.loads(line)["text"])
+        except (ValueError, KeyError, TypeError):
+            print(json.dumps({"error": 'expected a JSON object with a "text" field'}), flush=True)
+            continue
+        result = matcher.match(mask(text).text)
+        print(json.dumps({**result.as_dict(), "text": text}, ensure_ascii=False), flush=True)
+    return 0
+
+
+async def _eval(settings: Settings, path: Path, show_failures: bool) -> int:
+    from core.evaluation import evaluate, read_examples
+    from core.privacy import mask
+    from handlers.context import open_context
+
+    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
+    await engine.dispose()
+    examples = read_examples(path)
+    matcher = ctx.knowledge.matcher
+    report = evaluate(examples, [matcher.match(mask(e.text).text) for e in examples])
+    print("\n".join(report.lines()))
+    if show_failures:
+        print("\nmisses:")
+        for example, result in report.failures:
+            print(
+                f"  [{example.style}] {example.text!r}: want {example.intent}, got {result.intent} "
+                f"({result.action} {result.confidence:.2f} {result.suggestions})"
+            )
+    return 0
+
+
+async def _shell(settings: Settings) -> int:
+    from channels.shell import run_shell
+    from handlers.context import open_context
+
+    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
+    try:
+        await run_shell(ctx)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from core.database import create_engine, upgrade_schema
+
+    engine = create_engine(settings.database_url)
+    await upgrade_schema(engine)
+    await engine.dispose()
+    print("database is at the newest migration")
+    return 0
+
+
+async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
+    from core.database import create_engine, session_factory, upgrade_schema
+    from core.knowledge import export_knowledge, import_knowledge, knowledge_is_empty
+
+    engine = create_engine(settings.database_url)
+    await upgrade_schema(engine)
+    folder = directory or settings.knowledge_dir
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            if action == "import":
+                report = await import_knowledge(session, folder)
+            elif await knowledge_is_empty(session):
+                print("the database has no FAQ entries yet: nothing exported (run `python bot.py kb import`)")
+                return 1
+            else:
+                report = await export_knowledge(session, folder)
+    finally:
+        await engine.dispose()
+    print(
+        f"{action}: {report.categories} categories, {report.entries} entries, "
+        f"{report.paraphrases} paraphrases, {report.glossary_terms} glossary terms ({folder})"
+    )
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    from aiohttp import web
+
+    from handlers.context import open_context
+    from web.server import build_web_app
+
+    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
+    runner = web.AppRunner(build_web_app(ctx.sessions))
+    await runner.setup()
+    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    await site.start()
+    log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
+    if not settings.channels_configured:
+        log.warning("no channel configured: set TELEGRAM_BOT_TOKEN to talk to residents on Telegram")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await engine.dispose()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.load()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command
+    if command is None:
+        if settings.channels_configured:
+            command = "run"
+        else:
+            print(
+                "Chưa có TELEGRAM_BOT_TOKEN: mở trò chuyện trên máy. "
+                "(Đặt TELEGRAM_BOT_TOKEN trong .env để chạy bot Telegram, xem README.)"
+            )
+            command = "shell"
+    try:
+        if command == "run":
+            return asyncio.run(_run(settings))
+        if command == "shell":
+            return asyncio.run(_shell(settings))
+        if command == "ask":
+            return asyncio.run(_ask(settings, " ".join(args.question)))
+        if command == "match":
+            return asyncio.run(_match(settings))
+        if command == "eval":
+            return asyncio.run(_eval(settings, args.file, args.failures))
+        if command == "db":
+            return asyncio.run(_db_upgrade(settings))
+        return asyncio.run(_kb(settings, args.action, args.dir))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

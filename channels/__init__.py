@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform events to `Inbound` and `Outbound` to platform sends."""

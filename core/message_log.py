@@ -1,0 +1,57 @@
+"""The message log: masked text, intent, confidence, action and handling time."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.messages import Inbound, Outbound
+from core.privacy import clean_for_storage
+from models import MessageLog
+
+INBOUND = "in"
+OUTBOUND = "out"
+
+
+async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) -> MessageLog | None:
+    """Store an inbound event; None when this platform message was already recorded (a redelivery)."""
+    row = MessageLog(
+        user_id=user_id,
+        channel=inbound.channel,
+        direction=INBOUND,
+        kind=inbound.kind,
+        text_masked=clean_for_storage(inbound.text or inbound.payload),
+        platform_msg_id=inbound.platform_msg_id,
+        created_at=inbound.received_at,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def annotate(row: MessageLog, reply: Outbound | None, handling_ms: float) -> None:
+    """Copy the decision that answered an inbound message onto its log row."""
+    row.handling_ms = round(handling_ms, 3)
+    if reply is not None:
+        row.intent = reply.intent
+        row.confidence = reply.confidence
+        row.action = reply.action
+
+
+def record_outbound(session: AsyncSession, user_id: int, channel: str, reply: Outbound) -> MessageLog:
+    """Store a reply the bot sends."""
+    row = MessageLog(
+        user_id=user_id,
+        channel=channel,
+        direction=OUTBOUND,
+        kind="text",
+        text_masked=clean_for_storage(reply.text),
+        intent=reply.intent,
+        confidence=reply.confidence,
+        action=reply.action,
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,58 @@
+"""Channel-neutral messages: what adapters turn platform events into, and what they send back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+TEXT = "text"
+COMMAND = "command"
+BUTTON = "button"
+MEDIA = "media"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice the resident can tap (or type its number where a platform has no buttons)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file the resident sent: its kind (voice, photo, sticker...) and the platform's file id."""
+
+    kind: str
+    file_id: str = ""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a user did: typed text, a command, a button press or a media message."""
+
+    channel: str
+    user_id: str
+    kind: str
+    text: str = ""
+    payload: str = ""
+    media: tuple[Media, ...] = ()
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    platform_msg_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One reply: text, rows of buttons, optional media and the message it answers."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    media: tuple[Media, ...] = ()
+    reply_to: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
+    action: str | None = None
+
+    def choices(self) -> list[Button]:
+        """The buttons in reading order."""
+        return [button for row in self.buttons for button in row]

@@ -1,0 +1,1 @@
+"""Channel-agnostic inbound routing: every channel calls `handle` with a neutral `Inbound`."""

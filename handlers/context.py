@@ -1,0 +1,47 @@
+"""What every handler needs: database sessions and the loaded knowledge base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.database import create_engine, session_factory, upgrade_schema
+from core.knowledge import (
+    KnowledgeBase,
+    MatchingData,
+    import_knowledge,
+    knowledge_is_empty,
+    load_knowledge,
+    load_matching_data,
+)
+
+
+@dataclass
+class BotContext:
+    """Shared by all channels of one process."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    matching: MatchingData
+    knowledge: KnowledgeBase
+    knowledge_dir: Path
+
+    async def reload_knowledge(self) -> None:
+        """Rebuild the matcher after the FAQ changed in the database."""
+        async with self.sessions() as session:
+            self.knowledge = await load_knowledge(session, self.matching)
+
+
+async def open_context(database_url: str, knowledge_dir: Path) -> tuple[BotContext, AsyncEngine]:
+    """Migrate the database, seed the FAQ on first start, and load the knowledge base."""
+    engine = create_engine(database_url)
+    await upgrade_schema(engine)
+    sessions = session_factory(engine)
+    matching = load_matching_data(knowledge_dir)
+    async with sessions() as session, session.begin():
+        if await knowledge_is_empty(session):
+            await import_knowledge(session, knowledge_dir)
+    async with sessions() as session:
+        knowledge = await load_knowledge(session, matching)
+    return BotContext(sessions, matching, knowledge, knowledge_dir), engine

@@ -1,0 +1,209 @@
+"""The bot's replies, built as channel-neutral `Outbound` messages in plain Vietnamese."""
+
+from __future__ import annotations
+
+from core.i18n import Translate
+from core.knowledge import Category, Entry, KnowledgeBase
+from core.matcher import MatchResult
+from core.messages import Button, Outbound
+from models import GlossaryTerm
+
+MENU = "menu"
+HUMAN = "human"
+HELP = "help"
+GLOSSARY = "gloss"
+CATEGORY_PREFIX = "cat:"
+FAQ_PREFIX = "faq:"
+
+
+def human_button(_: Translate) -> Button:
+    return Button(_("🙋 Gặp cán bộ"), HUMAN)
+
+
+def menu_button(_: Translate) -> Button:
+    return Button(_("🏠 Về menu"), MENU)
+
+
+def main_menu(_: Translate, intro: str | None = None) -> Outbound:
+    """The main menu: browse questions, hard words, a person, help."""
+    text = intro or _("Bạn muốn làm gì? Bấm một nút, hoặc gõ câu hỏi của bạn.")
+    return Outbound(
+        text,
+        buttons=(
+            (Button(_("📚 Hỏi đáp"), "faq"),),
+            (Button(_("📖 Từ khó"), GLOSSARY), Button(_("❓ Hướng dẫn"), HELP)),
+            (human_button(_),),
+        ),
+    )
+
+
+def welcome(_: Translate) -> Outbound:
+    return main_menu(
+        _,
+        _(
+            "Chào bạn! Mình là Cầu Nối, trợ lý của xã giúp bà con làm và dùng tài khoản "
+            "định danh điện tử mức 2 (ứng dụng VNeID).\n\n"
+            'Bạn cứ gõ câu hỏi, có dấu hay không dấu đều được. Ví dụ: "làm định danh ở đâu", '
+            '"quên mật khẩu VNeID".\n'
+            "Khi mình chưa chắc, mình sẽ hỏi lại hoặc nhờ cán bộ xã giúp."
+        ),
+    )
+
+
+def help_text(_: Translate) -> Outbound:
+    return Outbound(
+        _(
+            "Cách dùng Cầu Nối:\n"
+            "- Gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được.\n"
+            "- Bấm số hoặc nút để chọn.\n"
+            "- /menu: về menu chính\n"
+            "- /tukho <từ>: giải thích từ khó, ví dụ /tukho OTP\n"
+            "- /canbo: gặp cán bộ xã\n"
+            "- /riengtu: bot lưu gì về bạn\n\n"
+            "Không bao giờ gửi mã OTP, mật khẩu hay số căn cước cho bất kỳ ai."
+        ),
+        buttons=((menu_button(_),),),
+    )
+
+
+def categories(_: Translate, knowledge: KnowledgeBase) -> Outbound:
+    rows = tuple((Button(c.title, f"{CATEGORY_PREFIX}{c.id}"),) for c in knowledge.browsable())
+    return Outbound(_("Chọn chủ đề:"), buttons=(*rows, (menu_button(_),)))
+
+
+def category_questions(_: Translate, knowledge: KnowledgeBase, category: Category) -> Outbound:
+    rows = tuple(
+        (Button(knowledge.entries[e].question, f"{FAQ_PREFIX}{e}"),)
+        for e in category.entry_ids
+        if e in knowledge.entries
+    )
+    return Outbound(f"{category.title}\n" + _("Chọn câu hỏi:"), buttons=(*rows, (Button(_("⬅️ Chủ đề khác"), "faq"),)))
+
+
+def answer(_: Translate, entry: Entry, result: MatchResult | None = None) -> Outbound:
+    """An FAQ answer with its source and review date."""
+    footer = _("Nguồn: {source}").format(source=entry.source) if entry.source else ""
+    if entry.reviewed_on:
+        footer += " · " + _("cập nhật {date}").format(date=entry.reviewed_on.strftime("%d/%m/%Y"))
+    text = f"{entry.answer}\n\n{footer}".strip()
+    return Outbound(
+        text,
+        buttons=((human_button(_), menu_button(_)),),
+        intent=entry.id,
+        confidence=result.confidence if result else None,
+        action="answer",
+    )
+
+
+def clarify(_: Translate, knowledge: KnowledgeBase, result: MatchResult) -> Outbound:
+    """Two or three likely questions as choices, plus a person."""
+    rows = tuple(
+        (Button(knowledge.entries[i].question, f"{FAQ_PREFIX}{i}"),)
+        for i in result.suggestions
+        if i in knowledge.entries
+    )
+    return Outbound(
+        _("Mình chưa chắc bạn hỏi điều nào. Bạn chọn câu gần đúng nhất (bấm nút hoặc gõ số):"),
+        buttons=(*rows, (human_button(_),)),
+        confidence=result.confidence,
+        action="clarify",
+    )
+
+
+def not_understood(_: Translate, result: MatchResult | None = None) -> Outbound:
+    """Out of scope or unclear: say so kindly and offer a person."""
+    return Outbound(
+        _(
+            "Xin lỗi, mình chỉ giúp được về tài khoản định danh điện tử và ứng dụng VNeID, "
+            "và mình chưa hiểu câu này.\n"
+            "Bạn thử hỏi cách khác, xem các câu hỏi có sẵn, hoặc gặp cán bộ xã."
+        ),
+        buttons=((Button(_("📚 Hỏi đáp"), "faq"), human_button(_)),),
+        confidence=result.confidence if result else None,
+        action="escalate",
+    )
+
+
+def human_requested(_: Translate) -> Outbound:
+    return Outbound(
+        _(
+            "Mình đã ghi lại yêu cầu gặp cán bộ của bạn để tổ công nghệ số và cán bộ xã xem.\n"
+            "Nếu việc gấp, bạn đến công an xã, hoặc hỏi tổ công nghệ số khi tổ về thôn.\n"
+            "Đừng gửi mã OTP hay mật khẩu cho ai, kể cả người xưng là cán bộ."
+        ),
+        buttons=((menu_button(_),),),
+        intent=HUMAN,
+        action="escalate",
+    )
+
+
+def smalltalk(_: Translate, entry: Entry, result: MatchResult) -> Outbound:
+    return Outbound(
+        entry.answer, buttons=((menu_button(_),),), intent=entry.id, confidence=result.confidence, action="smalltalk"
+    )
+
+
+def secret_warning(_: Translate) -> str:
+    return _(
+        "⚠️ Bạn vừa gửi một mã hoặc số giấy tờ. Mình đã che nó đi và không lưu lại. "
+        "Đừng bao giờ đưa mã OTP, mã kích hoạt, mật khẩu hay số căn cước cho ai qua tin nhắn "
+        "hoặc điện thoại, kể cả người xưng là công an: đó thường là lừa đảo."
+    )
+
+
+def empty_message(_: Translate) -> Outbound:
+    return Outbound(_('Mình chưa thấy chữ nào. Bạn gõ câu hỏi giúp mình nhé, ví dụ: "làm định danh ở đâu".'))
+
+
+def media_received(_: Translate, kind: str) -> Outbound:
+    if kind in {"voice", "audio", "photo", "video"}:
+        text = _(
+            "Mình đã nhận {kind} của bạn nhưng chưa nghe, xem được. "
+            'Bạn gõ câu hỏi bằng chữ, hoặc bấm "Gặp cán bộ" để người thật giúp.'
+        ).format(kind=_media_name(_, kind))
+    else:
+        text = _("Mình chỉ đọc được chữ. Bạn gõ câu hỏi giúp mình nhé.")
+    return Outbound(text, buttons=((human_button(_), menu_button(_)),))
+
+
+def _media_name(_: Translate, kind: str) -> str:
+    names = {"voice": _("tin nhắn thoại"), "audio": _("tin nhắn thoại"), "photo": _("ảnh"), "video": _("video")}
+    return names.get(kind, kind)
+
+
+def unknown_command(_: Translate) -> Outbound:
+    return Outbound(
+        _("Mình không biết lệnh này. Các lệnh dùng được: /menu, /help, /tukho <từ>, /canbo, /riengtu."),
+        buttons=((menu_button(_),),),
+    )
+
+
+def stale_button(_: Translate) -> Outbound:
+    return Outbound(_("Nút này đã cũ hoặc không đúng. Mời bạn chọn lại từ menu."), buttons=((menu_button(_),),))
+
+
+def glossary_prompt(_: Translate) -> Outbound:
+    return Outbound(
+        _("Gõ /tukho và từ bạn chưa hiểu, ví dụ: /tukho OTP hoặc /tukho SIM chính chủ."), buttons=((menu_button(_),),)
+    )
+
+
+def glossary_result(_: Translate, word: str, terms: list[GlossaryTerm]) -> Outbound:
+    if not terms:
+        return Outbound(
+            _('Mình chưa có giải thích cho "{word}". Bạn thử từ khác, hoặc hỏi cán bộ xã.').format(word=word),
+            buttons=((human_button(_), menu_button(_)),),
+        )
+    body = "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
+    return Outbound(body, buttons=((menu_button(_),),))
+
+
+def privacy_notice(_: Translate) -> Outbound:
+    return Outbound(
+        _(
+            "Cầu Nối lưu tin nhắn của bạn để trả lời và để xã biết bà con cần giúp gì. "
+            "Số căn cước, số điện thoại, mã OTP và mật khẩu được che đi trước khi lưu. "
+            "Mình không bao giờ hỏi mã OTP hay mật khẩu của bạn."
+        ),
+        buttons=((menu_button(_),),),
+    )

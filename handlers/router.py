@@ -1,0 +1,130 @@
+"""Routes one inbound event to a reply; one database unit of work per event."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.options import remember_options, resolve_choice
+from core import glossary
+from core.i18n import Translate, translator
+from core.matcher import HUMAN, SMALLTALK_INTENTS
+from core.message_log import annotate, record_inbound, record_outbound
+from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
+from core.privacy import mask
+from core.users import get_or_create_user
+from handlers import replies
+from handlers.context import BotContext
+from models import User
+
+MAX_MATCH_CHARS = 500
+
+
+async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
+    """Answer one inbound event. A redelivered platform message returns no reply."""
+    started = time.perf_counter()
+    async with ctx.sessions() as session, session.begin():
+        user = await get_or_create_user(session, inbound.channel, inbound.user_id)
+        logged = await record_inbound(session, user.id, inbound)
+        if logged is None:
+            return []
+        _ = translator(user.language)
+        out = await _route(ctx, session, user, inbound, _)
+        await remember_options(session, user.id, [b for reply in out for b in reply.choices()])
+        annotate(logged, out[-1] if out else None, (time.perf_counter() - started) * 1000)
+        for reply in out:
+            record_outbound(session, user.id, inbound.channel, reply)
+    return out
+
+
+async def _route(ctx: BotContext, session: AsyncSession, user: User, inbound: Inbound, _: Translate) -> list[Outbound]:
+    if inbound.kind == COMMAND:
+        return await _command(ctx, session, user, inbound.text, _)
+    if inbound.kind == BUTTON:
+        return await _button(ctx, session, user, inbound.payload, _)
+    if inbound.kind == MEDIA:
+        kind = inbound.media[0].kind if inbound.media else "file"
+        return [replies.media_received(_, kind)]
+    text = _clean(inbound.text)
+    if not any(ch.isalnum() for ch in text):
+        return [replies.empty_message(_)]
+    choice = await resolve_choice(session, user.id, text)
+    if choice is not None:
+        return await _button(ctx, session, user, choice, _)
+    return _free_text(ctx, text, _)
+
+
+def _clean(text: str) -> str:
+    """Drop control characters and keep a bounded prefix for matching."""
+    printable = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return printable.strip()[:MAX_MATCH_CHARS]
+
+
+def _free_text(ctx: BotContext, text: str, _: Translate) -> list[Outbound]:
+    masked = mask(text)
+    knowledge = ctx.knowledge
+    result = knowledge.matcher.match(masked.text)
+    if result.action in {"answer", "smalltalk"} and result.intent in knowledge.entries:
+        entry = knowledge.entries[result.intent]
+        reply = (
+            replies.smalltalk(_, entry, result)
+            if result.intent in SMALLTALK_INTENTS
+            else replies.answer(_, entry, result)
+        )
+    elif result.intent == HUMAN:
+        reply = replace(replies.human_requested(_), confidence=result.confidence)
+    elif result.action == "clarify":
+        reply = replies.clarify(_, knowledge, result)
+    else:
+        reply = replies.not_understood(_, result)
+    if masked.has_secret:
+        reply = replace(reply, text=f"{replies.secret_warning(_)}\n\n{reply.text}")
+    return [reply]
+
+
+async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: str, _: Translate) -> list[Outbound]:
+    knowledge = ctx.knowledge
+    if payload == replies.MENU:
+        return [replies.main_menu(_)]
+    if payload == "faq":
+        return [replies.categories(_, knowledge)]
+    if payload == replies.HELP:
+        return [replies.help_text(_)]
+    if payload == replies.GLOSSARY:
+        return [replies.glossary_prompt(_)]
+    if payload == replies.HUMAN:
+        return [replies.human_requested(_)]
+    if payload.startswith(replies.FAQ_PREFIX):
+        entry = knowledge.entries.get(payload.removeprefix(replies.FAQ_PREFIX))
+        if entry is not None:
+            return [replies.answer(_, entry)]
+    if payload.startswith(replies.CATEGORY_PREFIX):
+        wanted = payload.removeprefix(replies.CATEGORY_PREFIX)
+        for category in knowledge.browsable():
+            if category.id == wanted:
+                return [replies.category_questions(_, knowledge, category)]
+    return [replies.stale_button(_)]
+
+
+async def _command(ctx: BotContext, session: AsyncSession, user: User, text: str, _: Translate) -> list[Outbound]:
+    name, _sep, argument = text.strip().lstrip("/").partition(" ")
+    name = name.split("@", 1)[0].lower()
+    if name == "start":
+        return [replies.welcome(_)]
+    if name == "menu":
+        return [replies.main_menu(_)]
+    if name in {"help", "huongdan"}:
+        return [replies.help_text(_)]
+    if name == "canbo":
+        return [replies.human_requested(_)]
+    if name == "riengtu":
+        return [replies.privacy_notice(_)]
+    if name == "tukho":
+        word = argument.strip()
+        if not word:
+            return [replies.glossary_prompt(_)]
+        return [replies.glossary_result(_, word, await glossary.lookup(session, word, user.language))]
+    return [replies.unknown_command(_)]

@@ -1,0 +1,131 @@
+"""The command line as a newcomer and other tools use it (real subprocesses, real SQLite file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from core.settings import PROJECT_ROOT
+
+MATCH_KEYS = {"text", "intent", "confidence", "action", "suggestions"}
+
+
+def _run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "TELEGRAM_BOT_TOKEN": ""}
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bot.py"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_match_follows_the_json_lines_contract(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"text": "lam dinh danh o mo"}),
+        json.dumps({"text": "răng tui nỏ nhận được mã kích hoạt"}),
+        json.dumps({"text": "thời tiết mai ra sao"}),
+        json.dumps({"text": "xin chào"}),
+        "this is not json",
+    ]
+    done = _run(["match"], tmp_path, "\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(out) == len(lines)
+    for result in out[:4]:
+        assert set(result) == MATCH_KEYS
+        assert result["action"] in {"answer", "clarify", "escalate", "smalltalk"}
+        assert isinstance(result["confidence"], float) and isinstance(result["suggestions"], list)
+    assert out[0]["text"] == "lam dinh danh o mo"
+    assert (out[0]["intent"], out[0]["action"]) == ("where_to_register", "answer")
+    assert (out[1]["intent"], out[1]["action"]) == ("no_activation_sms", "answer")
+    assert out[2]["intent"] is None and out[2]["action"] in {"escalate", "clarify"}
+    assert (out[3]["intent"], out[3]["action"]) == ("greeting", "smalltalk")
+    assert "error" in out[4]
+
+
+def test_ask_prints_one_answer(tmp_path: Path) -> None:
+    done = _run(["ask", "tải", "vneid", "ở", "đâu"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Nguồn:" in done.stdout and "1. " in done.stdout
+
+
+def test_bare_command_without_token_opens_the_terminal_chat(tmp_path: Path) -> None:
+    done = _run([], tmp_path, "quên passcode vneid\n2\nthoát\n")
+    assert done.returncode == 0, done.stderr
+    assert "TELEGRAM_BOT_TOKEN" in done.stdout
+    assert "Chào bạn" in done.stdout
+    assert "Tạm biệt" in done.stdout
+    assert done.stdout.count("Cầu Nối:") >= 3
+
+
+def test_shell_ends_cleanly_at_end_of_input(tmp_path: Path) -> None:
+    done = _run(["shell"], tmp_path, "cho tôi gặp cán bộ\n")
+    assert done.returncode == 0, done.stderr
+    assert "cán bộ" in done.stdout and "Tạm biệt" in done.stdout
+
+
+def test_db_upgrade_and_kb_export_import_round_trip(tmp_path: Path) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    exported = tmp_path / "exported"
+    refused = _run(["kb", "export", "--dir", str(exported)], tmp_path)
+    assert refused.returncode == 1 and not exported.exists()
+    assert _run(["kb", "import"], tmp_path).returncode == 0
+    done = _run(["kb", "export", "--dir", str(exported)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    original = yaml.safe_load((PROJECT_ROOT / "knowledge" / "faq.yaml").read_text(encoding="utf-8"))
+    copy = yaml.safe_load((exported / "faq.yaml").read_text(encoding="utf-8"))
+    assert [e["id"] for e in copy] == [e["id"] for e in original]
+    assert [e["answer"].strip() for e in copy] == [e["answer"].strip() for e in original]
+    assert [e["paraphrases"] for e in copy] == [e["paraphrases"] for e in original]
+    done = _run(["kb", "import", "--dir", str(exported)], tmp_path)
+    assert done.returncode == 0 and f"{len(original)} entries" in done.stdout
+
+
+def test_eval_prints_the_report(tmp_path: Path) -> None:
+    done = _run(["eval", str(PROJECT_ROOT / "tests" / "data" / "dev.tsv")], tmp_path)
+    assert done.returncode == 0, done.stderr
+    for label in ["in-scope top-1", "wrong answers", "out-of-scope rejected", "dialect", "teencode"]:
+        assert label in done.stdout
+
+
+def test_run_serves_the_health_check_until_stopped(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "WEB_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(PROJECT_ROOT / "bot.py"), "run"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "web server on" in line:
+                break
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) in (0, 130)

@@ -1,0 +1,37 @@
+"""Interface texts: Vietnamese by default, English from its gettext catalogue."""
+
+from __future__ import annotations
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from core.i18n import LOCALES_DIR, available_languages, translator
+from core.settings import PROJECT_ROOT
+from handlers import replies
+
+
+def test_template_is_current_and_every_message_is_translated_to_english() -> None:
+    with (LOCALES_DIR / "messages.pot").open("rb") as handle:
+        template = {m.id for m in read_po(handle) if m.id}
+    in_code = {
+        message[2]
+        for folder in ("handlers", "conversations", "channels", "core")
+        for message in extract_from_dir(str(PROJECT_ROOT / folder), keywords={"_": None})
+    }
+    assert in_code == template, "run the pybabel extract command from the README"
+    with (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        english = {m.id: m.string for m in read_po(handle) if m.id}
+    assert template and template <= {k for k, v in english.items() if v}
+
+
+def test_replies_follow_the_user_language() -> None:
+    assert available_languages()[0] == "vi"
+    vietnamese = replies.welcome(translator("vi"))
+    english = replies.welcome(translator("en"))
+    assert "Chào bạn" in vietnamese.text
+    assert english.text != vietnamese.text and "Cầu Nối" in english.text
+    assert [b.data for b in english.choices()] == [b.data for b in vietnamese.choices()]
+
+
+def test_unknown_languages_fall_back_to_vietnamese() -> None:
+    assert replies.help_text(translator("bru")).text == replies.help_text(translator("vi")).text

@@ -1,0 +1,1 @@
+"""The aiohttp web application: health check now; webhooks and the admin dashboard later."""
