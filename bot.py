@@ -17,10 +17,17 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from handlers.context import BotContext
 
 log = logging.getLogger("caunoi")
 
@@ -44,27 +51,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _ask(settings: Settings, question: str) -> int:
-    from channels.shell import render, to_inbound
+@asynccontextmanager
+async def _bot(settings: Settings) -> AsyncIterator[BotContext]:
+    """The composed bot: migrated database, seeded FAQ, loaded matcher; the engine closed after."""
     from handlers.context import open_context
-    from handlers.router import handle
 
     ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
     try:
-        for reply in await handle(ctx, to_inbound(question, user_id="cli-ask")):
-            print(render(reply))
+        yield ctx
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def _migrated_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database at the newest migration, closed after."""
+    from core.database import create_engine, upgrade_schema
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_schema(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _ask(settings: Settings, question: str) -> int:
+    from channels.shell import render, to_inbound
+    from handlers.router import handle
+
+    async with _bot(settings) as ctx:
+        for reply in await handle(ctx, to_inbound(question, user_id="cli-ask")):
+            print(render(reply))
     return 0
 
 
 async def _match(settings: Settings) -> int:
     from core.privacy import mask
-    from handlers.context import open_context
 
-    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
-    await engine.dispose()
-    matcher = ctx.knowledge.matcher
+    async with _bot(settings) as ctx:
+        matcher = ctx.knowledge.matcher
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -81,12 +107,10 @@ async def _match(settings: Settings) -> int:
 async def _eval(settings: Settings, path: Path, show_failures: bool) -> int:
     from core.evaluation import evaluate, read_examples
     from core.privacy import mask
-    from handlers.context import open_context
 
-    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
-    await engine.dispose()
+    async with _bot(settings) as ctx:
+        matcher = ctx.knowledge.matcher
     examples = read_examples(path)
-    matcher = ctx.knowledge.matcher
     report = evaluate(examples, [matcher.match(mask(e.text).text) for e in examples])
     print("\n".join(report.lines()))
     if show_failures:
@@ -101,44 +125,31 @@ async def _eval(settings: Settings, path: Path, show_failures: bool) -> int:
 
 async def _shell(settings: Settings) -> int:
     from channels.shell import run_shell
-    from handlers.context import open_context
 
-    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
-    try:
+    async with _bot(settings) as ctx:
         await run_shell(ctx)
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _db_upgrade(settings: Settings) -> int:
-    from core.database import create_engine, upgrade_schema
-
-    engine = create_engine(settings.database_url)
-    await upgrade_schema(engine)
-    await engine.dispose()
-    print("database is at the newest migration")
+    async with _migrated_engine(settings):
+        print("database is at the newest migration")
     return 0
 
 
 async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
-    from core.database import create_engine, session_factory, upgrade_schema
+    from core.database import session_factory
     from core.knowledge import export_knowledge, import_knowledge, knowledge_is_empty
 
-    engine = create_engine(settings.database_url)
-    await upgrade_schema(engine)
     folder = directory or settings.knowledge_dir
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            if action == "import":
-                report = await import_knowledge(session, folder)
-            elif await knowledge_is_empty(session):
-                print("the database has no FAQ entries yet: nothing exported (run `python bot.py kb import`)")
-                return 1
-            else:
-                report = await export_knowledge(session, folder)
-    finally:
-        await engine.dispose()
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        if action == "import":
+            report = await import_knowledge(session, folder)
+        elif await knowledge_is_empty(session):
+            print("the database has no FAQ entries yet: nothing exported (run `python bot.py kb import`)")
+            return 1
+        else:
+            report = await export_knowledge(session, folder)
     print(
         f"{action}: {report.categories} categories, {report.entries} entries, "
         f"{report.paraphrases} paraphrases, {report.glossary_terms} glossary terms ({folder})"
@@ -149,22 +160,20 @@ async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
 async def _run(settings: Settings) -> int:
     from aiohttp import web
 
-    from handlers.context import open_context
     from web.server import build_web_app
 
-    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
-    runner = web.AppRunner(build_web_app(ctx.sessions))
-    await runner.setup()
-    site = web.TCPSite(runner, settings.web_host, settings.web_port)
-    await site.start()
-    log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
-    if not settings.channels_configured:
-        log.warning("no channel configured: set TELEGRAM_BOT_TOKEN to talk to residents on Telegram")
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
-        await engine.dispose()
+    async with _bot(settings) as ctx:
+        runner = web.AppRunner(build_web_app(ctx.sessions))
+        await runner.setup()
+        site = web.TCPSite(runner, settings.web_host, settings.web_port)
+        await site.start()
+        log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
+        if not settings.channels_configured:
+            log.warning("no channel configured: set TELEGRAM_BOT_TOKEN to talk to residents on Telegram")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
     return 0
 
 
@@ -172,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.load()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command = args.command
     if command is None:
         if settings.channels_configured:

@@ -51,6 +51,7 @@ class KnowledgeBase:
 
     entries: dict[str, Entry]
     categories: tuple[Category, ...]
+    intents: tuple[IntentTexts, ...]
     matcher: Matcher
 
     def browsable(self) -> tuple[Category, ...]:
@@ -95,10 +96,15 @@ def build_matcher(intents: list[IntentTexts], data: MatchingData) -> Matcher:
     return Matcher(intents, data.lexicon, negatives=data.negatives)
 
 
+def intent_texts(intent_id: str, question: str, paraphrases: list[str], answer: str) -> IntentTexts:
+    """Matcher input for one entry: the question and paraphrases, with the answer as context."""
+    return IntentTexts(intent_id, (question.strip(), *(p.strip() for p in paraphrases)), answer.strip())
+
+
 def intents_from_files(directory: Path) -> list[IntentTexts]:
     """Published entries of `faq.yaml` as matcher input, without a database (tools and tests)."""
     return [
-        IntentTexts(item["id"], (item["question"], *item.get("paraphrases", [])), item["answer"])
+        intent_texts(item["id"], item["question"], item.get("paraphrases", []), item["answer"])
         for item in _read_yaml(directory / FAQ_FILE)
         if item.get("status", PUBLISHED) == PUBLISHED
     ]
@@ -239,8 +245,10 @@ async def load_knowledge(session: AsyncSession, data: MatchingData) -> Knowledge
     ).all()
     category_rows = (await session.scalars(select(FaqCategory).order_by(FaqCategory.position))).all()
     entries = {e.id: Entry(e.id, e.category_id, e.question, e.answer, e.source, e.reviewed_on) for e in rows}
-    intents = [IntentTexts(e.id, (e.question, *(p.text for p in e.paraphrases if p.status == ACTIVE))) for e in rows]
+    intents = [
+        intent_texts(e.id, e.question, [p.text for p in e.paraphrases if p.status == ACTIVE], e.answer) for e in rows
+    ]
     categories = tuple(
         Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id)) for c in category_rows
     )
-    return KnowledgeBase(entries, categories, build_matcher(intents, data))
+    return KnowledgeBase(entries, categories, tuple(intents), build_matcher(intents, data))

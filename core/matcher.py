@@ -36,9 +36,9 @@ class Weights:
     """How much each lexical view counts in the fused score (they sum to 1)."""
 
     word_doc: float = 0.0
-    char_doc: float = 0.1
-    word_pool: float = 0.7
-    char_pool: float = 0.2
+    char_doc: float = 0.0
+    word_pool: float = 1.0
+    char_pool: float = 0.0
 
     def vector(self) -> np.ndarray:
         """The weights in the row order of `Matcher.components`."""
@@ -52,10 +52,10 @@ class Thresholds:
     `margin` is relative: the best intent must score at least (1 + margin) times the runner-up.
     """
 
-    answer: float = 0.18
-    margin: float = 0.15
-    clarify: float = 0.15
-    suggest_gap: float = 0.12
+    answer: float = 0.06
+    margin: float = 0.175
+    clarify: float = 0.04
+    suggest_gap: float = 0.08
     coverage_power: float = 0.0
 
 
@@ -93,7 +93,7 @@ class Matcher:
         intents = [*intents, *negative_intents]
         self.intent_ids = [intent.id for intent in intents]
         plain = Normalizer(lexicon)
-        vocabulary = lexicon.vocabulary()
+        vocabulary = Counter(lexicon.vocabulary())
         for intent in intents:
             for text in intent.texts:
                 vocabulary.update(plain.tokens(text))

@@ -41,6 +41,8 @@ _NUMBER_WORDS = {
     "muoj": 10,
 }
 ADULT_AGE = 14
+MIN_REPAIR_LENGTH = 4
+CONCEPT_PREFIX = "~"
 
 
 def fold(text: str) -> str:
@@ -72,6 +74,7 @@ class Lexicon:
     accented: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     plain: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     folded: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    concepts: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -81,6 +84,7 @@ class Lexicon:
             accented=_table(raw.get("accented", {}), fold_keys=False),
             plain=_table(raw.get("plain", {}), fold_keys=True),
             folded=_table(raw.get("folded", {}), fold_keys=True),
+            concepts=_concepts(raw.get("concepts", {})),
         )
 
     def vocabulary(self) -> set[str]:
@@ -102,6 +106,25 @@ def _table(raw: Mapping[str, object], *, fold_keys: bool) -> dict[tuple[str, ...
             target.extend(words(str(candidate)))
         table[key_words] = tuple(target)
     return table
+
+
+def _concepts(raw: Mapping[str, list[str]]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Phrase -> the concept tokens it signals (a phrase may belong to several concepts)."""
+    table: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for concept, phrases in raw.items():
+        for phrase in phrases:
+            key = tuple(fold(phrase).split())
+            table[key] = (*table.get(key, ()), f"{CONCEPT_PREFIX}{concept}")
+    return table
+
+
+def _mark_concepts(tokens: Sequence[str], table: Mapping[tuple[str, ...], tuple[str, ...]]) -> list[str]:
+    """Keep every token and add a concept token after each phrase of a synonym group."""
+    out = list(tokens)
+    for i in range(len(tokens)):
+        for size in range(1, min(_MAX_PHRASE, len(tokens) - i) + 1):
+            out.extend(table.get(tuple(tokens[i : i + size]), ()))
+    return out
 
 
 def _rewrite(tokens: Sequence[str], table: Mapping[tuple[str, ...], tuple[str, ...]]) -> list[str]:
@@ -130,9 +153,12 @@ class Normalizer:
     ("ddinhj"), a doubled letter or one typing slip away from a known word.
     """
 
-    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
+    def __init__(self, lexicon: Lexicon, vocabulary: Mapping[str, int] | Iterable[str] = ()) -> None:
+        """`vocabulary` maps known words to how often they occur (a plain iterable counts each once)."""
         self.lexicon = lexicon
-        self.vocabulary = frozenset(vocabulary)
+        self.vocabulary: Mapping[str, int] = (
+            dict(vocabulary) if isinstance(vocabulary, Mapping) else dict.fromkeys(vocabulary, 1)
+        )
         self._repairs: dict[str, str | None] = {}
 
     def tokens(self, text: str) -> list[str]:
@@ -147,7 +173,8 @@ class Normalizer:
             folded = [self._repair(w) for w in folded]
         if not marked:
             folded = _rewrite(folded, self.lexicon.plain)
-        return _age_classes(_rewrite(_split_digit_suffix(folded), self.lexicon.folded))
+        expanded = _age_classes(_rewrite(_split_digit_suffix(folded), self.lexicon.folded))
+        return _mark_concepts(expanded, self.lexicon.concepts)
 
     def text(self, text: str) -> str:
         """The normalised tokens joined by single spaces."""
@@ -167,12 +194,10 @@ class Normalizer:
         for candidate in (_telex_fold(word), _REPEATS.sub(r"\1", word)):
             if candidate != word and self._known(candidate):
                 return candidate
-        if len(word) < 4 or not word.isalpha() or is_syllable(word):
+        if len(word) < MIN_REPAIR_LENGTH or not word.isalpha() or is_syllable(word):
             return None
-        for candidate in _edits(word):
-            if candidate in self.vocabulary:
-                return candidate
-        return None
+        known = [c for c in _edits(word) if c in self.vocabulary]
+        return max(known, key=lambda c: self.vocabulary[c]) if known else None
 
 
 def _split_digit_suffix(tokens: list[str]) -> list[str]:

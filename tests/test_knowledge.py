@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.knowledge import import_knowledge, load_knowledge
+from core.knowledge import import_knowledge, intents_from_files, load_knowledge
 from handlers.context import BotContext
 from models import FaqEntry, FaqParaphrase
 from tests.conftest import KNOWLEDGE_DIR
@@ -110,3 +110,11 @@ async def test_only_published_entries_are_answered(bot: BotContext) -> None:
         knowledge = await load_knowledge(session, bot.matching)
     assert "cost" not in knowledge.entries
     assert "cost" not in knowledge.matcher.intent_ids
+
+
+async def test_database_and_files_give_the_matcher_the_same_input(bot: BotContext) -> None:
+    async with bot.sessions() as session:
+        knowledge = await load_knowledge(session, bot.matching)
+    from_files = {i.id: (set(i.texts), i.context) for i in intents_from_files(KNOWLEDGE_DIR)}
+    from_database = {i.id: (set(i.texts), i.context) for i in knowledge.intents}
+    assert from_database == from_files
