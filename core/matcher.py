@@ -53,7 +53,7 @@ class Thresholds:
     """
 
     answer: float = 0.06
-    margin: float = 0.175
+    margin: float = 0.10
     clarify: float = 0.04
     suggest_gap: float = 0.08
     coverage_power: float = 0.0
@@ -98,6 +98,7 @@ class Matcher:
             for text in intent.texts:
                 vocabulary.update(plain.tokens(text))
         self.normalizer = Normalizer(lexicon, vocabulary)
+        training = Normalizer(lexicon, vocabulary, primary_readings=True)
 
         w = self.weights
         word_docs: list[Counter[str]] = []
@@ -110,13 +111,13 @@ class Matcher:
             word_pool: Counter[str] = Counter()
             char_pool: Counter[str] = Counter()
             for text in intent.texts:
-                tokens = self.normalizer.tokens(text)
+                tokens = training.tokens(text)
                 word_docs.append(word_features(tokens))
                 char_docs.append(char_features(tokens))
                 word_pool.update(word_docs[-1])
                 char_pool.update(char_docs[-1])
             if intent.context:
-                context = self.normalizer.tokens(intent.context)
+                context = training.tokens(intent.context)
                 word_pool.update(set(word_features(context)))
                 char_pool.update(set(char_features(context)))
             word_pools.append(word_pool)

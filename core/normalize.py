@@ -74,6 +74,7 @@ class Lexicon:
     accented: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     plain: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     folded: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    folded_primary: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     concepts: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
@@ -84,6 +85,7 @@ class Lexicon:
             accented=_table(raw.get("accented", {}), fold_keys=False),
             plain=_table(raw.get("plain", {}), fold_keys=True),
             folded=_table(raw.get("folded", {}), fold_keys=True),
+            folded_primary=_table(raw.get("folded", {}), fold_keys=True, primary=True),
             concepts=_concepts(raw.get("concepts", {})),
         )
 
@@ -96,11 +98,16 @@ class Lexicon:
         return out
 
 
-def _table(raw: Mapping[str, object], *, fold_keys: bool) -> dict[tuple[str, ...], tuple[str, ...]]:
+def _table(
+    raw: Mapping[str, object], *, fold_keys: bool, primary: bool = False
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Key words -> replacement words; `primary` keeps only the first (everyday) reading."""
     table: dict[tuple[str, ...], tuple[str, ...]] = {}
     for key, value in raw.items():
         key_words = tuple(fold(key).split() if fold_keys else words(key))
         candidates = value if isinstance(value, list) else [value]
+        if primary:
+            candidates = candidates[:1]
         target: list[str] = []
         for candidate in candidates:
             target.extend(words(str(candidate)))
@@ -153,9 +160,17 @@ class Normalizer:
     ("ddinhj"), a doubled letter or one typing slip away from a known word.
     """
 
-    def __init__(self, lexicon: Lexicon, vocabulary: Mapping[str, int] | Iterable[str] = ()) -> None:
-        """`vocabulary` maps known words to how often they occur (a plain iterable counts each once)."""
+    def __init__(
+        self, lexicon: Lexicon, vocabulary: Mapping[str, int] | Iterable[str] = (), *, primary_readings: bool = False
+    ) -> None:
+        """`vocabulary` maps known words to how often they occur (a plain iterable counts each once).
+
+        An ambiguous abbreviation ("dt": điện thoại / định danh / đối tượng) becomes every reading,
+        since a resident's meaning is unknown; with `primary_readings` (for the bot's own training
+        texts) it becomes the lexicon's first, everyday reading.
+        """
         self.lexicon = lexicon
+        self._abbreviations = lexicon.folded_primary if primary_readings else lexicon.folded
         self.vocabulary: Mapping[str, int] = (
             dict(vocabulary) if isinstance(vocabulary, Mapping) else dict.fromkeys(vocabulary, 1)
         )
@@ -173,7 +188,7 @@ class Normalizer:
             folded = [self._repair(w) for w in folded]
         if not marked:
             folded = _rewrite(folded, self.lexicon.plain)
-        expanded = _age_classes(_rewrite(_split_digit_suffix(folded), self.lexicon.folded))
+        expanded = _age_classes(_rewrite(_split_digit_suffix(folded), self._abbreviations))
         return _mark_concepts(expanded, self.lexicon.concepts)
 
     def text(self, text: str) -> str:
