@@ -28,9 +28,3 @@ def translator(language: str) -> Translate:
         catalog = read_po(handle, locale=None)
     table = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
     return lambda message: table.get(message, message)
-
-
-def available_languages() -> list[str]:
-    """Languages with a catalogue, plus the default."""
-    found = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
-    return [DEFAULT_LANGUAGE, *(lang for lang in found if lang != DEFAULT_LANGUAGE)]

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from core.normalize import Lexicon, Normalizer
+from core.normalize import Lexicon, Normalizer, fold, words
 from core.sparse import SparseIndex, char_features, inverse_frequencies, word_features
 
 HUMAN = "human"
@@ -92,15 +92,15 @@ class Matcher:
         ]
         intents = [*intents, *negative_intents]
         self.intent_ids = [intent.id for intent in intents]
-        plain = Normalizer(lexicon)
         vocabulary = Counter(lexicon.vocabulary())
         for intent in intents:
             for text in intent.texts:
-                vocabulary.update(plain.tokens(text))
+                vocabulary.update(fold(word) for word in words(text))
         self.normalizer = Normalizer(lexicon, vocabulary)
         training = Normalizer(lexicon, vocabulary, primary_readings=True)
 
         w = self.weights
+        self._uses_chars = bool(w.char_doc or w.char_pool)
         word_docs: list[Counter[str]] = []
         char_docs: list[Counter[str]] = []
         word_pools: list[Counter[str]] = []
@@ -113,17 +113,19 @@ class Matcher:
             for text in intent.texts:
                 tokens = training.tokens(text)
                 word_docs.append(word_features(tokens))
-                char_docs.append(char_features(tokens))
                 word_pool.update(word_docs[-1])
-                char_pool.update(char_docs[-1])
+                if self._uses_chars:
+                    char_docs.append(char_features(tokens))
+                    char_pool.update(char_docs[-1])
             if intent.context:
                 context = training.tokens(intent.context)
                 word_pool.update(set(word_features(context)))
-                char_pool.update(set(char_features(context)))
+                if self._uses_chars:
+                    char_pool.update(set(char_features(context)))
             word_pools.append(word_pool)
             char_pools.append(char_pool)
         word_idf = inverse_frequencies(word_pools)
-        char_idf = inverse_frequencies(char_pools)
+        char_idf = inverse_frequencies(char_pools) if self._uses_chars else {}
         self._starts = np.asarray(starts, dtype=np.intp)
         self._word = SparseIndex(word_docs if w.word_doc else [], word_idf)
         self._char = SparseIndex(char_docs if w.char_doc else [], char_idf)
@@ -133,16 +135,16 @@ class Matcher:
     def components(self, text: str) -> tuple[np.ndarray, float]:
         """Per-intent similarities (rows in `Weights.vector` order) and the query's vocabulary coverage."""
         tokens = self.normalizer.tokens(text)
-        words = word_features(tokens)
-        chars = char_features(tokens)
+        word_feats = word_features(tokens)
+        chars = char_features(tokens) if self._uses_chars else Counter()
         w = self.weights
         views = np.zeros((4, len(self.intent_ids)))
         if w.word_doc:
-            views[0] = np.maximum.reduceat(self._word.scores(words), self._starts)
+            views[0] = np.maximum.reduceat(self._word.scores(word_feats), self._starts)
         if w.char_doc:
             views[1] = np.maximum.reduceat(self._char.scores(chars), self._starts)
         if w.word_pool:
-            views[2] = self._word_pool.scores(words)
+            views[2] = self._word_pool.scores(word_feats)
         if w.char_pool:
             views[3] = self._char_pool.scores(chars)
         coverage = self._word.known_weight(Counter(tokens)) if tokens else 0.0
