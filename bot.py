@@ -18,13 +18,14 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from aiohttp import web
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from handlers.context import BotContext
@@ -162,19 +163,51 @@ async def _run(settings: Settings) -> int:
 
     from web.server import build_web_app
 
-    async with _bot(settings) as ctx:
-        runner = web.AppRunner(build_web_app(ctx.sessions))
-        await runner.setup()
-        site = web.TCPSite(runner, settings.web_host, settings.web_port)
-        await site.start()
-        log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
-        if not settings.channels_configured:
+    async with _bot(settings) as ctx, AsyncExitStack() as stack:
+        web_app = build_web_app(ctx.sessions)
+        if settings.telegram_bot_token:
+            await stack.enter_async_context(_telegram(settings, ctx, web_app))
+        else:
             log.warning("no channel configured: set TELEGRAM_BOT_TOKEN to talk to residents on Telegram")
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
+        await asyncio.Event().wait()
     return 0
+
+
+@asynccontextmanager
+async def _telegram(settings: Settings, ctx: BotContext, web_app: web.Application) -> AsyncIterator[None]:
+    """Run the Telegram channel: webhook on our web server when TELEGRAM_WEBHOOK_URL is set, else polling."""
+    from channels.telegram.transport import WEBHOOK_PATH, add_webhook_route, build_application, register_commands
+
+    assert settings.telegram_bot_token
+    webhook = settings.telegram_webhook_url
+    application = build_application(ctx, settings.telegram_bot_token, settings.telegram_api_url, polling=not webhook)
+    if webhook:
+        if not settings.telegram_webhook_secret:
+            raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+        add_webhook_route(web_app, application, settings.telegram_webhook_secret)
+    async with application:
+        await application.start()
+        await register_commands(application)
+        if webhook:
+            url = webhook.rstrip("/") + WEBHOOK_PATH if not webhook.endswith(WEBHOOK_PATH) else webhook
+            await application.bot.set_webhook(url, secret_token=settings.telegram_webhook_secret)
+            log.info("Telegram webhook set to %s", url)
+        else:
+            assert application.updater is not None
+            await application.bot.delete_webhook()
+            await application.updater.start_polling()
+            log.info("Telegram polling started")
+        try:
+            yield
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,64 @@
+"""Translation between Telegram objects and the channel-neutral messages."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
+
+from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Inbound, Media, Outbound
+
+CHANNEL = "telegram"
+CALLBACK_DATA_LIMIT = 64
+_MEDIA_KINDS = ("voice", "audio", "photo", "video", "video_note", "sticker", "document", "location", "contact")
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """The neutral event behind an update from a private chat, or None when there is nothing to handle."""
+    user = update.effective_user
+    if user is None or update.effective_chat is None or update.effective_chat.type != "private":
+        return None
+    common = {"channel": CHANNEL, "user_id": str(user.id), "platform_msg_id": str(update.update_id)}
+    if update.callback_query is not None:
+        return Inbound(kind=BUTTON, payload=update.callback_query.data or "", **common)
+    message = update.message
+    if message is None:
+        return None
+    if message.date:
+        common["received_at"] = message.date  # type: ignore[assignment]
+    if message.text is not None:
+        kind = COMMAND if message.text.startswith("/") else TEXT
+        return Inbound(kind=kind, text=message.text, **common)
+    for kind in _MEDIA_KINDS:
+        value = getattr(message, kind, None)
+        if value:
+            file_id = getattr(value[-1] if isinstance(value, tuple) else value, "file_id", "")
+            return Inbound(kind=MEDIA, media=(Media(kind, file_id),), text=message.caption or "", **common)
+    return None
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Chunks under the limit, cut at paragraph boundaries (then lines, then hard) where possible."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    chunks.append(rest)
+    return [chunk for chunk in chunks if chunk]
+
+
+def keyboard(reply: Outbound) -> InlineKeyboardMarkup | None:
+    """Inline buttons for a reply; a payload that would not fit Telegram's 64 bytes is a bug, not a button."""
+    rows = []
+    for row in reply.buttons:
+        buttons = [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+        for button in row:
+            if len(button.data.encode()) > CALLBACK_DATA_LIMIT:
+                raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {button.data!r}")
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -1,0 +1,86 @@
+"""The python-telegram-bot Application: polling or webhook, commands, replies through the rate limiter."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from channels.telegram.convert import keyboard, split_text, to_inbound
+from handlers.context import BotContext
+from handlers.router import handle
+
+log = logging.getLogger(__name__)
+CONTEXT_KEY = "caunoi"
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+COMMANDS = [
+    BotCommand("start", "Bắt đầu"),
+    BotCommand("menu", "Menu chính"),
+    BotCommand("help", "Hướng dẫn"),
+    BotCommand("tukho", "Giải thích từ khó"),
+    BotCommand("canbo", "Gặp cán bộ xã"),
+    BotCommand("riengtu", "Bot lưu gì về bạn"),
+]
+
+
+def build_application(ctx: BotContext, token: str, api_url: str, *, polling: bool) -> Application:
+    """An Application talking to `api_url` (Telegram, a self-hosted Bot API server or a test server)."""
+    root = api_url.rstrip("/")
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{root}/bot{{token}}")
+        .base_file_url(f"{root}/file/bot{{token}}")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data[CONTEXT_KEY] = ctx
+    application.add_handler(TypeHandler(Update, _on_update))
+    return application
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer one update: acknowledge a button press, route the event, send the replies."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    inbound = to_inbound(update)
+    if inbound is None or update.effective_chat is None:
+        return
+    ctx: BotContext = context.application.bot_data[CONTEXT_KEY]
+    chat_id = update.effective_chat.id
+    for reply in await handle(ctx, inbound):
+        chunks = split_text(reply.text)
+        for number, chunk in enumerate(chunks, start=1):
+            markup = keyboard(reply) if number == len(chunks) else None
+            await context.bot.send_message(chat_id, chunk, reply_markup=markup)
+
+
+async def register_commands(application: Application) -> None:
+    """Publish the resident command list shown in Telegram's menu."""
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def add_webhook_route(web_app: web.Application, application: Application, secret: str) -> None:
+    """POST /webhooks/telegram: check the secret in constant time, queue the update, answer at once."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.json_response({"ok": False}, status=401)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        if update is None:
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        await application.update_queue.put(update)
+        return web.json_response({"ok": True})
+
+    web_app.router.add_post(WEBHOOK_PATH, receive)

@@ -1,0 +1,171 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests of the real python-telegram-bot client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+BOT_USER = {"id": 777000, "is_bot": True, "first_name": "CauNoi", "username": "caunoi_test_bot"}
+WAIT_SECONDS = 30
+
+
+@dataclass
+class Call:
+    """One Bot API request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    """Serves getUpdates from a queue and records every other call."""
+
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _next_update_id: int = 1
+    _next_message_id: int = 1
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    server: TestServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    async def push(self, update: dict[str, Any], update_id: int | None = None) -> int:
+        """Queue an update for the next getUpdates; returns its update_id."""
+        if update_id is None:
+            update_id = self._next_update_id
+            self._next_update_id += 1
+        async with self._changed:
+            self._updates.append({"update_id": update_id, **update})
+            self._changed.notify_all()
+        return update_id
+
+    def fail_next(self, method: str, status: int, body: dict[str, Any]) -> None:
+        """Make the next call of `method` fail with this HTTP status and JSON body."""
+        self.failures.setdefault(method, []).append((status, body))
+
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    async def wait_for(self, predicate: Callable[[FakeTelegram], bool]) -> None:
+        """Block until the recorded calls satisfy `predicate` (bounded, so a broken bot fails the test)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), WAIT_SECONDS)
+
+    async def wait_for_messages(self, count: int) -> list[Call]:
+        await self.wait_for(lambda fake: len(fake.sent()) >= count)
+        return self.sent()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = {key: _decode(value) for key, value in (await request.post()).items()}
+        queued = self.failures.get(method)
+        if queued:
+            status, body = queued.pop(0)
+            async with self._changed:
+                self.calls.append(Call(f"{method}:failed", params))
+                self._changed.notify_all()
+            return web.json_response(body, status=status)
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._updates_after(params)})
+        async with self._changed:
+            self.calls.append(Call(method, params))
+            self._changed.notify_all()
+        return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    async def _updates_after(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+
+        def pending() -> list[dict[str, Any]]:
+            return [u for u in self._updates if u["update_id"] >= offset]
+
+        async with self._changed:
+            self._updates = pending()
+            if not self._updates and timeout:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), timeout)
+                except TimeoutError:
+                    return []
+            return pending()
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in {"sendMessage", "editMessageText", "sendPhoto", "sendVoice"}:
+            message_id = self._next_message_id
+            self._next_message_id += 1
+            chat_id = int(params.get("chat_id", 0))
+            return {
+                "message_id": message_id,
+                "date": 1_764_000_000,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        return True
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def private_message(user_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The `message` part of an update from a resident in a private chat."""
+    message: dict[str, Any] = {
+        "message_id": 1,
+        "date": 1_764_000_000,
+        "chat": {"id": user_id, "type": "private", "first_name": "Dân"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "Dân", "language_code": "vi"},
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+def button_press(user_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
+    """The `callback_query` part of an update: the resident tapped an inline button."""
+    user = {"id": user_id, "is_bot": False, "first_name": "Dân"}
+    return {
+        "callback_query": {
+            "id": f"cb-{user_id}-{message_id}-{data}"[:60],
+            "from": user,
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": 1_764_000_000,
+                "chat": {"id": user_id, "type": "private"},
+                "from": BOT_USER,
+                "text": "...",
+            },
+        }
+    }

@@ -1,0 +1,170 @@
+"""The real python-telegram-bot Application against the fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from telegram.ext import Application
+
+from channels.telegram.convert import split_text
+from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, add_webhook_route, build_application
+from handlers.context import BotContext
+from tests.fake_telegram import FakeTelegram, button_press, private_message
+from web.server import build_web_app
+
+TOKEN = "123456:TEST-TOKEN"
+RESIDENT = 4242
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def polling(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[Application]:
+    application = build_application(bot, TOKEN, fake.url, polling=True)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        yield application
+        await application.updater.stop()
+        await application.stop()
+
+
+def _buttons(call_params: dict) -> list[str]:
+    markup = call_params.get("reply_markup") or {}
+    return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def test_start_sends_the_welcome_with_the_main_menu(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(private_message(RESIDENT, "/start"))
+    [message] = await fake.wait_for_messages(1)
+    assert message.params["chat_id"] == RESIDENT
+    assert "Cầu Nối" in message.params["text"]
+    assert {"faq", "gloss", "help", "human"} <= set(_buttons(message.params))
+
+
+async def test_free_text_is_answered_with_buttons(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(private_message(RESIDENT, "lam dinh danh o mo"))
+    [message] = await fake.wait_for_messages(1)
+    assert "Nguồn:" in message.params["text"]
+    assert "human" in _buttons(message.params)
+
+
+async def test_button_press_is_acknowledged_and_answered(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(button_press(RESIDENT, "faq:cost"))
+    [message] = await fake.wait_for_messages(1)
+    await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 1)
+    assert "tiền" in message.params["text"].lower()
+
+
+async def test_tampered_callback_data_gets_a_polite_refusal(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(button_press(RESIDENT, "faq:../../etc/passwd"))
+    [message] = await fake.wait_for_messages(1)
+    await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 1)
+    assert _buttons(message.params) == ["menu"]
+
+
+async def test_a_duplicate_update_is_answered_once(polling: Application, fake: FakeTelegram) -> None:
+    first = await fake.push(private_message(RESIDENT, "tải vneid ở đâu"))
+    await fake.wait_for_messages(1)
+    await fake.push(private_message(RESIDENT, "tải vneid ở đâu"), update_id=first)
+    await fake.push(private_message(RESIDENT, "cảm ơn"))
+    messages = await fake.wait_for_messages(2)
+    assert len(messages) == 2
+    assert "Nguồn:" not in messages[1].params["text"]
+
+
+async def test_voice_message_gets_a_kind_reply(polling: Application, fake: FakeTelegram) -> None:
+    voice = {"file_id": "voice-1", "file_unique_id": "u1", "duration": 3}
+    await fake.push(private_message(RESIDENT, voice=voice))
+    [message] = await fake.wait_for_messages(1)
+    assert "thoại" in message.params["text"]
+
+
+async def test_group_messages_do_not_start_resident_dialogs(polling: Application, fake: FakeTelegram) -> None:
+    group = private_message(RESIDENT, "lam dinh danh o dau")
+    group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Tổ công nghệ số"}
+    await fake.push(group)
+    await fake.push(private_message(RESIDENT, "cảm ơn"))
+    [message] = await fake.wait_for_messages(1)
+    assert message.params["chat_id"] == RESIDENT
+
+
+async def test_a_429_is_retried_after_the_requested_pause(polling: Application, fake: FakeTelegram) -> None:
+    too_many = {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": {"retry_after": 1}}
+    fake.fail_next("sendMessage", 429, too_many)
+    await fake.push(private_message(RESIDENT, "/help"))
+    [message] = await fake.wait_for_messages(1)
+    assert "/tukho" in message.params["text"]
+    assert [c.method for c in fake.calls if c.method.startswith("sendMessage")] == ["sendMessage:failed", "sendMessage"]
+
+
+async def test_webhook_checks_the_secret_and_queues_updates(bot: BotContext, fake: FakeTelegram) -> None:
+    application = build_application(bot, TOKEN, fake.url, polling=False)
+    web_app = build_web_app(bot.sessions)
+    add_webhook_route(web_app, application, "s3cret")
+    async with application, TestClient(TestServer(web_app)) as client:
+        await application.start()
+        payload = {"update_id": 900, **private_message(RESIDENT, "quên passcode vneid")}
+        wrong = await client.post(WEBHOOK_PATH, json=payload, headers={SECRET_HEADER: "guess"})
+        missing = await client.post(WEBHOOK_PATH, json=payload)
+        malformed = await client.post(WEBHOOK_PATH, data=b"{not json", headers={SECRET_HEADER: "s3cret"})
+        assert (wrong.status, missing.status, malformed.status) == (401, 401, 400)
+        accepted = await client.post(WEBHOOK_PATH, json=payload, headers={SECRET_HEADER: "s3cret"})
+        assert accepted.status == 200
+        [message] = await fake.wait_for_messages(1)
+        assert message.params["chat_id"] == RESIDENT
+        await application.stop()
+
+
+def test_long_texts_are_split_at_paragraphs_under_the_limit() -> None:
+    paragraphs = [f"Đoạn {n}: " + " ".join(["chữ"] * 300) for n in range(8)]
+    chunks = split_text("\n\n".join(paragraphs))
+    assert len(chunks) > 1
+    assert all(len(chunk) <= 4096 for chunk in chunks)
+    assert all(chunk.startswith("Đoạn") for chunk in chunks)
+    assert "\n\n".join(chunks) == "\n\n".join(paragraphs)
+
+
+async def test_bot_run_with_a_token_serves_telegram_residents(fake: FakeTelegram, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import os
+    import signal
+    import socket
+    import sys
+
+    from core.settings import PROJECT_ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": fake.url,
+        "TELEGRAM_WEBHOOK_URL": "",
+        "WEB_PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(PROJECT_ROOT / "bot.py"), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        assert process.stderr is not None
+        while b"Telegram polling started" not in (line := await process.stderr.readline()):
+            assert line, "bot.py ended before Telegram polling started"
+        await fake.push(private_message(RESIDENT, "mất thẻ căn cước thì làm sao"))
+        [message] = await fake.wait_for_messages(1)
+        assert "căn cước" in message.params["text"]
+        assert fake.sent("setMyCommands")
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
