@@ -1,4 +1,4 @@
-"""Glossary look-ups: explain a hard word, with or without diacritics."""
+"""Glossary look-ups: explain a hard word, or find the hard words inside a text."""
 
 from __future__ import annotations
 
@@ -30,3 +30,9 @@ async def lookup(session: AsyncSession, word: str, language: str = "vi") -> list
     exact = [t for t in terms if wanted in _forms(t)]
     partial = [t for t in terms if t not in exact and any(wanted in form for form in _forms(t))]
     return exact + partial[: max(0, 3 - len(exact))]
+
+
+async def terms_in(session: AsyncSession, text: str, language: str = "vi") -> list[GlossaryTerm]:
+    """Glossary terms that appear in a text (for a "Từ khó" hint under an answer)."""
+    folded = f" {' '.join(fold(text).replace('.', ' ').replace(',', ' ').split())} "
+    return [t for t in await verified_terms(session, language) if any(f" {form} " in folded for form in _forms(t))]

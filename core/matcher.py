@@ -156,6 +156,13 @@ class Matcher:
         fused = self.weights.vector() @ views
         return fused * coverage**self.thresholds.coverage_power
 
+    def alternatives(self, text: str, exclude: str | None = None, limit: int = 3) -> list[str]:
+        """The closest FAQ intents for a text, best first (for "that was not it")."""
+        scores = self.scores(text)
+        ranked = [self.intent_ids[i] for i in np.argsort(-scores, kind="stable")]
+        faq = [i for i in ranked if i != exclude and i not in SPECIAL_INTENTS and not is_out_of_scope(i)]
+        return faq[:limit]
+
     def match(self, text: str) -> MatchResult:
         """Rank the intents and apply the decision rule."""
         if not self.intent_ids:

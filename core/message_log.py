@@ -23,12 +23,22 @@ async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) 
         text_masked=clean_for_storage(inbound.text or inbound.payload),
         platform_msg_id=inbound.platform_msg_id,
         created_at=inbound.received_at,
+        attachments=[{"kind": m.kind, "file_id": m.file_id} for m in inbound.media] or None,
     )
     try:
         async with session.begin_nested():
             session.add(row)
     except IntegrityError:
         return None
+    return row
+
+
+async def set_feedback(session: AsyncSession, user_id: int, message_id: int, value: str) -> MessageLog | None:
+    """Record 👍/👎 on one of this user's own questions; None when the id is not theirs."""
+    row = await session.get(MessageLog, message_id)
+    if row is None or row.user_id != user_id or row.direction != INBOUND:
+        return None
+    row.feedback = value
     return row
 
 

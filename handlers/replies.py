@@ -14,6 +14,9 @@ HELP = "help"
 GLOSSARY = "gloss"
 CATEGORY_PREFIX = "cat:"
 FAQ_PREFIX = "faq:"
+FEEDBACK_UP = "fb:up:"
+FEEDBACK_DOWN = "fb:down:"
+TERMS_PREFIX = "terms:"
 
 
 def human_button(_: Translate) -> Button:
@@ -80,19 +83,59 @@ def category_questions(_: Translate, knowledge: KnowledgeBase, category: Categor
     return Outbound(f"{category.title}\n" + _("Chọn câu hỏi:"), buttons=(*rows, (Button(_("⬅️ Chủ đề khác"), "faq"),)))
 
 
-def answer(_: Translate, entry: Entry, result: MatchResult | None = None) -> Outbound:
-    """An FAQ answer with its source and review date."""
+def answer(
+    _: Translate,
+    entry: Entry,
+    result: MatchResult | None = None,
+    *,
+    question_id: int | None = None,
+    has_hard_words: bool = False,
+) -> Outbound:
+    """An FAQ answer with its source and review date; feedback buttons when it answered a question."""
     footer = _("Nguồn: {source}").format(source=entry.source) if entry.source else ""
     if entry.reviewed_on:
         footer += " · " + _("cập nhật {date}").format(date=entry.reviewed_on.strftime("%d/%m/%Y"))
     text = f"{entry.answer}\n\n{footer}".strip()
+    rows: list[tuple[Button, ...]] = []
+    if question_id is not None:
+        rows.append(
+            (
+                Button(_("👍 Đúng rồi"), f"{FEEDBACK_UP}{question_id}"),
+                Button(_("👎 Chưa đúng"), f"{FEEDBACK_DOWN}{question_id}"),
+            )
+        )
+    if has_hard_words:
+        rows.append((Button(_("📖 Từ khó"), f"{TERMS_PREFIX}{entry.id}"),))
+    rows.append((human_button(_), menu_button(_)))
     return Outbound(
         text,
-        buttons=((human_button(_), menu_button(_)),),
+        buttons=tuple(rows),
         intent=entry.id,
         confidence=result.confidence if result else None,
         action="answer",
     )
+
+
+def feedback_thanks(_: Translate) -> Outbound:
+    return Outbound(_("Cảm ơn bạn! Bạn cứ hỏi tiếp nếu cần."), buttons=((menu_button(_),),))
+
+
+def not_right(_: Translate, knowledge: KnowledgeBase, suggestions: list[str]) -> Outbound:
+    """After 👎: other likely questions, then a person."""
+    rows = tuple(
+        (Button(knowledge.entries[i].question, f"{FAQ_PREFIX}{i}"),) for i in suggestions if i in knowledge.entries
+    )
+    return Outbound(
+        _('Xin lỗi bạn. Có phải bạn muốn hỏi một trong các câu này? Nếu không, bấm "Gặp cán bộ".'),
+        buttons=(*rows, (human_button(_),)),
+        action="clarify",
+    )
+
+
+def hard_words(_: Translate, terms: list[GlossaryTerm]) -> Outbound:
+    """Plain explanations of the glossary terms used in an answer."""
+    body = "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
+    return Outbound(_("Từ khó trong câu trả lời:") + "\n\n" + body, buttons=((menu_button(_),),))
 
 
 def clarify(_: Translate, knowledge: KnowledgeBase, result: MatchResult) -> Outbound:

@@ -12,7 +12,7 @@ from conversations.options import remember_options, resolve_choice
 from core import glossary
 from core.i18n import Translate, translator
 from core.matcher import HUMAN, SMALLTALK_INTENTS
-from core.message_log import annotate, record_inbound, record_outbound
+from core.message_log import annotate, record_inbound, record_outbound, set_feedback
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
 from core.privacy import mask
 from core.users import get_or_create_user
@@ -32,7 +32,7 @@ async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         if logged is None:
             return []
         _ = translator(user.language)
-        out = await _route(ctx, session, user, inbound, _)
+        out = await _route(ctx, session, user, inbound, logged.id, _)
         await remember_options(session, user.id, [b for reply in out for b in reply.choices()])
         annotate(logged, out[-1] if out else None, (time.perf_counter() - started) * 1000)
         for reply in out:
@@ -40,7 +40,9 @@ async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
     return out
 
 
-async def _route(ctx: BotContext, session: AsyncSession, user: User, inbound: Inbound, _: Translate) -> list[Outbound]:
+async def _route(
+    ctx: BotContext, session: AsyncSession, user: User, inbound: Inbound, question_id: int, _: Translate
+) -> list[Outbound]:
     if inbound.kind == COMMAND:
         return await _command(ctx, session, user, inbound.text, _)
     if inbound.kind == BUTTON:
@@ -54,7 +56,7 @@ async def _route(ctx: BotContext, session: AsyncSession, user: User, inbound: In
     choice = await resolve_choice(session, user.id, text)
     if choice is not None:
         return await _button(ctx, session, user, choice, _)
-    return _free_text(ctx, text, _)
+    return [await _free_text(ctx, session, text, question_id, _)]
 
 
 def _clean(text: str) -> str:
@@ -63,17 +65,17 @@ def _clean(text: str) -> str:
     return printable.strip()[:MAX_MATCH_CHARS]
 
 
-def _free_text(ctx: BotContext, text: str, _: Translate) -> list[Outbound]:
+async def _free_text(ctx: BotContext, session: AsyncSession, text: str, question_id: int, _: Translate) -> Outbound:
     masked = mask(text)
     knowledge = ctx.knowledge
     result = knowledge.matcher.match(masked.text)
     if result.action in {"answer", "smalltalk"} and result.intent in knowledge.entries:
         entry = knowledge.entries[result.intent]
-        reply = (
-            replies.smalltalk(_, entry, result)
-            if result.intent in SMALLTALK_INTENTS
-            else replies.answer(_, entry, result)
-        )
+        if result.intent in SMALLTALK_INTENTS:
+            reply = replies.smalltalk(_, entry, result)
+        else:
+            hard = bool(await glossary.terms_in(session, entry.answer))
+            reply = replies.answer(_, entry, result, question_id=question_id, has_hard_words=hard)
     elif result.intent == HUMAN:
         reply = replace(replies.human_requested(_), confidence=result.confidence)
     elif result.action == "clarify":
@@ -82,7 +84,7 @@ def _free_text(ctx: BotContext, text: str, _: Translate) -> list[Outbound]:
         reply = replies.not_understood(_, result)
     if masked.has_secret:
         reply = replace(reply, text=f"{replies.secret_warning(_)}\n\n{reply.text}")
-    return [reply]
+    return reply
 
 
 async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: str, _: Translate) -> list[Outbound]:
@@ -100,13 +102,35 @@ async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: s
     if payload.startswith(replies.FAQ_PREFIX):
         entry = knowledge.entries.get(payload.removeprefix(replies.FAQ_PREFIX))
         if entry is not None:
-            return [replies.answer(_, entry)]
+            return [replies.answer(_, entry, has_hard_words=bool(await glossary.terms_in(session, entry.answer)))]
+    if payload.startswith(replies.TERMS_PREFIX):
+        entry = knowledge.entries.get(payload.removeprefix(replies.TERMS_PREFIX))
+        terms = await glossary.terms_in(session, entry.answer, user.language) if entry else []
+        if terms:
+            return [replies.hard_words(_, terms)]
+    if payload.startswith((replies.FEEDBACK_UP, replies.FEEDBACK_DOWN)):
+        return await _feedback(ctx, session, user, payload, _)
     if payload.startswith(replies.CATEGORY_PREFIX):
         wanted = payload.removeprefix(replies.CATEGORY_PREFIX)
         for category in knowledge.browsable():
             if category.id == wanted:
                 return [replies.category_questions(_, knowledge, category)]
     return [replies.stale_button(_)]
+
+
+async def _feedback(ctx: BotContext, session: AsyncSession, user: User, payload: str, _: Translate) -> list[Outbound]:
+    """👍 is stored with the question; 👎 too, and the resident is offered other questions, then a person."""
+    helpful = payload.startswith(replies.FEEDBACK_UP)
+    raw_id = payload.removeprefix(replies.FEEDBACK_UP if helpful else replies.FEEDBACK_DOWN)
+    question = (
+        await set_feedback(session, user.id, int(raw_id), "up" if helpful else "down") if raw_id.isdigit() else None
+    )
+    if question is None:
+        return [replies.stale_button(_)]
+    if helpful:
+        return [replies.feedback_thanks(_)]
+    others = ctx.knowledge.matcher.alternatives(question.text_masked, exclude=question.intent)
+    return [replies.not_right(_, ctx.knowledge, others)]
 
 
 async def _command(ctx: BotContext, session: AsyncSession, user: User, text: str, _: Translate) -> list[Outbound]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -29,4 +30,6 @@ class MessageLog(Base):
     confidence: Mapped[float | None] = mapped_column(default=None)
     action: Mapped[str | None] = mapped_column(String(16), default=None)
     handling_ms: Mapped[float | None] = mapped_column(default=None)
+    feedback: Mapped[str | None] = mapped_column(String(8), default=None)
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -147,3 +147,39 @@ async def test_pending_choices_survive_a_new_context(bot: BotContext, database_u
     assert picked.intent == wanted
     async with bot.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(DialogState)) >= 1
+
+
+async def test_feedback_is_stored_and_a_thumbs_down_offers_other_questions(bot: BotContext) -> None:
+    [answer] = await say(bot, "quên passcode vneid thì làm sao")
+    payloads = [b.data for b in answer.choices()]
+    up = next(p for p in payloads if p.startswith("fb:up:"))
+    down = next(p for p in payloads if p.startswith("fb:down:"))
+    [thanks] = await handle(bot, Inbound("shell", "resident-1", BUTTON, payload=up))
+    assert "Cảm ơn" in thanks.text
+    [others] = await handle(bot, Inbound("shell", "resident-1", BUTTON, payload=down))
+    suggested = [b.data for b in others.choices()]
+    assert 2 <= len([p for p in suggested if p.startswith("faq:")]) <= 3
+    assert f"faq:{answer.intent}" not in suggested and suggested[-1] == "human"
+    question = next(row for row in await _log(bot) if row.direction == "in" and row.kind == "text")
+    assert question.feedback == "down"
+
+
+async def test_feedback_on_someone_elses_question_is_refused(bot: BotContext) -> None:
+    [answer] = await say(bot, "tải vneid ở đâu", user="owner")
+    down = next(b.data for b in answer.choices() if b.data.startswith("fb:down:"))
+    [refused] = await handle(bot, Inbound("shell", "stranger", BUTTON, payload=down))
+    assert refused.choices()[0].data == "menu"
+    assert all(row.feedback is None for row in await _log(bot))
+
+
+async def test_answers_with_hard_words_offer_their_explanations(bot: BotContext) -> None:
+    [answer] = await say(bot, "không nhận được mã otp kích hoạt")
+    terms = next(b.data for b in answer.choices() if b.data.startswith("terms:"))
+    [explained] = await handle(bot, Inbound("shell", "resident-1", BUTTON, payload=terms))
+    assert "Từ khó" in explained.text and ":" in explained.text
+
+
+async def test_voice_and_photo_file_ids_are_kept_for_a_person(bot: BotContext) -> None:
+    await handle(bot, Inbound("shell", "r1", MEDIA, media=(Media("voice", "voice-file-9"),)))
+    [row] = [r for r in await _log(bot) if r.direction == "in"]
+    assert row.attachments == [{"kind": "voice", "file_id": "voice-file-9"}]
