@@ -1,4 +1,8 @@
-"""Numbered choices: a resident may answer a list of buttons by typing "1", "2" or "3"."""
+"""Numbered choices: a resident may answer a list of buttons by typing "1", "2" or "3".
+
+The last offered choices live in the user's dialog state, whatever dialog is active, so typed
+numbers work on every channel and inside every dialog.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +18,17 @@ _CHOICE = re.compile(r"^\s*(?:s[oố]\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 
 
 async def remember_options(session: AsyncSession, user_id: int, buttons: list[Button]) -> None:
-    """Keep the last offered choices so a typed number can select one (any other dialog wins)."""
+    """Keep the last offered choices (an empty list forgets them)."""
     state = await session.get(DialogState, user_id)
-    if state is not None and state.dialog != DIALOG:
-        return
-    if not buttons:
-        if state is not None:
-            await session.delete(state)
-        return
-    data = {"choices": [button.data for button in buttons]}
+    choices = [button.data for button in buttons]
     if state is None:
-        session.add(DialogState(user_id=user_id, dialog=DIALOG, step="choose", data=data))
-    else:
-        state.data = data
+        if choices:
+            session.add(DialogState(user_id=user_id, dialog=DIALOG, step="choose", data={"choices": choices}))
+        return
+    if state.dialog == DIALOG and not choices:
+        await session.delete(state)
+        return
+    state.data = {**state.data, "choices": choices}
 
 
 async def resolve_choice(session: AsyncSession, user_id: int, text: str) -> str | None:
@@ -35,8 +37,6 @@ async def resolve_choice(session: AsyncSession, user_id: int, text: str) -> str 
     if match is None:
         return None
     state = await session.get(DialogState, user_id)
-    if state is None or state.dialog != DIALOG:
-        return None
-    choices = state.data.get("choices", [])
+    choices = state.data.get("choices", []) if state is not None else []
     index = int(match.group(1)) - 1
     return choices[index] if 0 <= index < len(choices) else None

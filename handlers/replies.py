@@ -17,6 +17,7 @@ FAQ_PREFIX = "faq:"
 FEEDBACK_UP = "fb:up:"
 FEEDBACK_DOWN = "fb:down:"
 TERMS_PREFIX = "terms:"
+CHECKLIST = "ck:start"
 
 
 def human_button(_: Translate) -> Button:
@@ -33,7 +34,7 @@ def main_menu(_: Translate, intro: str | None = None) -> Outbound:
     return Outbound(
         text,
         buttons=(
-            (Button(_("📚 Hỏi đáp"), "faq"),),
+            (Button(_("📚 Hỏi đáp"), "faq"), Button(_("🧭 Tôi cần làm gì?"), CHECKLIST)),
             (Button(_("📖 Từ khó"), GLOSSARY), Button(_("❓ Hướng dẫn"), HELP)),
             (human_button(_),),
         ),

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations import checklist
 from conversations.options import remember_options, resolve_choice
 from core import glossary
 from core.i18n import Translate, translator
@@ -56,7 +57,10 @@ async def _route(
     choice = await resolve_choice(session, user.id, text)
     if choice is not None:
         return await _button(ctx, session, user, choice, _)
-    return [await _free_text(ctx, session, text, question_id, _)]
+    reply = await _free_text(ctx, session, text, question_id, _)
+    if await checklist.active(session, user.id) is not None:
+        reply = replace(reply, buttons=(*reply.buttons, (checklist.resume_button(_),)))
+    return [reply]
 
 
 def _clean(text: str) -> str:
@@ -110,6 +114,10 @@ async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: s
             return [replies.hard_words(_, terms)]
     if payload.startswith((replies.FEEDBACK_UP, replies.FEEDBACK_DOWN)):
         return await _feedback(ctx, session, user, payload, _)
+    if payload.startswith(checklist.PREFIX):
+        step = await checklist.on_button(session, user.id, payload, _)
+        if step is not None:
+            return [step]
     if payload.startswith(replies.CATEGORY_PREFIX):
         wanted = payload.removeprefix(replies.CATEGORY_PREFIX)
         for category in knowledge.browsable():

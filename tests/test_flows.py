@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Media
+from conversations import checklist
+from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Media, Outbound
 from handlers.context import BotContext
 from handlers.router import handle
 from models import DialogState, MessageLog
@@ -183,3 +184,68 @@ async def test_voice_and_photo_file_ids_are_kept_for_a_person(bot: BotContext) -
     await handle(bot, Inbound("shell", "r1", MEDIA, media=(Media("voice", "voice-file-9"),)))
     [row] = [r for r in await _log(bot) if r.direction == "in"]
     assert row.attachments == [{"kind": "voice", "file_id": "voice-file-9"}]
+
+
+async def _press(ctx: BotContext, payload: str, user: str = "resident-1") -> Outbound:
+    [reply] = await handle(ctx, Inbound("shell", user, BUTTON, payload=payload))
+    return reply
+
+
+async def test_checklist_from_start_to_a_personal_plan(bot: BotContext) -> None:
+    reply = await _press(bot, "ck:start")
+    assert reply.text.startswith("Câu 1")
+    for payload in ["ck:age:adult", "ck:card:no", "ck:sim:no", "ck:phone:no", "ck:registered:no"]:
+        assert payload in [b.data for b in reply.choices()]
+        reply = await _press(bot, payload)
+    assert reply.action == "checklist"
+    links = [b.data for b in reply.choices() if b.data.startswith("faq:")]
+    assert "faq:no_chip_id" in links and "faq:sim_not_own_name" in links
+    assert "human" in [b.data for b in reply.choices()]
+    async with bot.sessions() as session:
+        assert await checklist.active(session, (await _user_id(bot, "resident-1"))) is None
+
+
+async def _user_id(ctx: BotContext, external: str) -> int:
+    from models import User
+
+    async with ctx.sessions() as session:
+        return (await session.scalars(select(User.id).where(User.external_id == external))).one()
+
+
+async def test_checklist_back_cancel_typed_numbers_and_free_text_in_between(bot: BotContext) -> None:
+    await _press(bot, "ck:start")
+    second = await _press(bot, "ck:age:adult")
+    assert second.text.startswith("Câu 2")
+    back = await _press(bot, "ck:back")
+    assert back.text.startswith("Câu 1")
+    [typed] = await say(bot, "2")
+    assert typed.text.startswith("Câu 2")
+    [answer] = await say(bot, "làm định danh có mất tiền không")
+    assert answer.intent == "cost"
+    assert answer.choices()[-1].data == "ck:resume"
+    resumed = await _press(bot, "ck:resume")
+    assert resumed.text.startswith("Câu 2")
+    cancelled = await _press(bot, "ck:cancel")
+    assert "dừng" in cancelled.text
+    assert (await _press(bot, "ck:card:yes")).choices()[0].data == "menu"
+
+
+async def test_checklist_continues_after_a_restart(bot: BotContext, database_url: str) -> None:
+    from handlers.context import open_context
+    from tests.conftest import KNOWLEDGE_DIR
+
+    await _press(bot, "ck:start", user="restart")
+    await _press(bot, "ck:age:adult", user="restart")
+    restarted, engine = await open_context(database_url, KNOWLEDGE_DIR)
+    try:
+        third = await _press(restarted, "ck:card:yes", user="restart")
+    finally:
+        await engine.dispose()
+    assert third.text.startswith("Câu 3")
+
+
+async def test_checklist_rejects_answers_for_another_step(bot: BotContext) -> None:
+    await _press(bot, "ck:start")
+    for forged in ["ck:sms:yes", "ck:age:old", "ck:nope", "ck:"]:
+        assert (await _press(bot, forged)).choices()[0].data == "menu"
+    assert (await _press(bot, "ck:age:child")).text.startswith("Câu 2")

@@ -168,3 +168,13 @@ async def test_bot_run_with_a_token_serves_telegram_residents(fake: FakeTelegram
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
+
+
+async def test_checklist_runs_over_telegram_buttons(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(button_press(RESIDENT, "ck:start"))
+    [question] = await fake.wait_for_messages(1)
+    assert "ck:age:adult" in _buttons(question.params)
+    await fake.push(button_press(RESIDENT, "ck:age:adult", message_id=2))
+    messages = await fake.wait_for_messages(2)
+    assert "ck:card:yes" in _buttons(messages[1].params)
+    await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 2)
