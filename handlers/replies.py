@@ -63,6 +63,7 @@ def help_text(_: Translate) -> Outbound:
             "- /menu: về menu chính\n"
             "- /tukho <từ>: giải thích từ khó, ví dụ /tukho OTP\n"
             "- /canbo: gặp cán bộ xã\n"
+            "- /caidat: đổi ngôn ngữ, xã, thôn\n"
             "- /riengtu: bot lưu gì về bạn\n\n"
             "Không bao giờ gửi mã OTP, mật khẩu hay số căn cước cho bất kỳ ai."
         ),
@@ -250,4 +251,11 @@ def privacy_notice(_: Translate) -> Outbound:
             "Mình không bao giờ hỏi mã OTP hay mật khẩu của bạn."
         ),
         buttons=((menu_button(_),),),
+    )
+
+
+def slow_down(_: Translate) -> Outbound:
+    """Sent once when a resident sends very many messages in a minute."""
+    return Outbound(
+        _("Bạn gửi nhanh quá, mình đọc không kịp. Chờ một chút rồi gửi tiếp nhé, tin của bạn vẫn được lưu.")
     )

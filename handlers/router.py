@@ -5,15 +5,23 @@ from __future__ import annotations
 import time
 import unicodedata
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations import checklist
+from conversations import checklist, settings
 from conversations.options import remember_options, resolve_choice
 from core import glossary
 from core.i18n import Translate, translator
 from core.matcher import HUMAN, SMALLTALK_INTENTS
-from core.message_log import annotate, record_inbound, record_outbound, set_feedback
+from core.message_log import (
+    annotate,
+    inbound_since,
+    record_inbound,
+    record_outbound,
+    replied_with_since,
+    set_feedback,
+)
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
 from core.privacy import mask
 from core.users import get_or_create_user
@@ -22,6 +30,9 @@ from handlers.context import BotContext
 from models import User
 
 MAX_MATCH_CHARS = 500
+FLOOD_WINDOW = timedelta(minutes=1)
+FLOOD_LIMIT = 20
+FLOOD_ACTION = "flood"
 
 
 async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
@@ -33,12 +44,26 @@ async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         if logged is None:
             return []
         _ = translator(user.language)
-        out = await _route(ctx, session, user, inbound, logged.id, _)
-        await remember_options(session, user.id, [b for reply in out for b in reply.choices()])
+        flooding = await _flooding(session, user.id, inbound, _)
+        if flooding is not None:
+            out = flooding
+        else:
+            out = await _route(ctx, session, user, inbound, logged.id, _)
+            await remember_options(session, user.id, [b for reply in out for b in reply.choices()])
         annotate(logged, out[-1] if out else None, (time.perf_counter() - started) * 1000)
         for reply in out:
-            record_outbound(session, user.id, inbound.channel, reply)
+            record_outbound(session, user.id, inbound.channel, reply, created_at=inbound.received_at)
     return out
+
+
+async def _flooding(session: AsyncSession, user_id: int, inbound: Inbound, _: Translate) -> list[Outbound] | None:
+    """Over FLOOD_LIMIT messages a minute: one gentle 'please wait', then silence (all still logged)."""
+    since = inbound.received_at - FLOOD_WINDOW
+    if await inbound_since(session, user_id, since) <= FLOOD_LIMIT:
+        return None
+    if await replied_with_since(session, user_id, FLOOD_ACTION, since):
+        return []
+    return [replace(replies.slow_down(_), action=FLOOD_ACTION)]
 
 
 async def _route(
@@ -57,10 +82,20 @@ async def _route(
     choice = await resolve_choice(session, user.id, text)
     if choice is not None:
         return await _button(ctx, session, user, choice, _)
+    if await settings.waiting_for_text(session, user.id) and not _is_question(ctx, text):
+        place = await settings.on_text(session, user, text, _)
+        if place is not None:
+            return [place]
     reply = await _free_text(ctx, session, text, question_id, _)
     if await checklist.active(session, user.id) is not None:
         reply = replace(reply, buttons=(*reply.buttons, (checklist.resume_button(_),)))
     return [reply]
+
+
+def _is_question(ctx: BotContext, text: str) -> bool:
+    """A typed text the bot would answer or escalate (not small talk, not a bare name)."""
+    result = ctx.knowledge.matcher.match(mask(text).text)
+    return result.action == "answer" or result.intent == HUMAN
 
 
 def _clean(text: str) -> str:
@@ -114,6 +149,10 @@ async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: s
             return [replies.hard_words(_, terms)]
     if payload.startswith((replies.FEEDBACK_UP, replies.FEEDBACK_DOWN)):
         return await _feedback(ctx, session, user, payload, _)
+    if payload.startswith(settings.PREFIX):
+        step = await settings.on_button(session, user, payload, _)
+        if step is not None:
+            return [step]
     if payload.startswith(checklist.PREFIX):
         step = await checklist.on_button(session, user.id, payload, _)
         if step is not None:
@@ -145,7 +184,12 @@ async def _command(ctx: BotContext, session: AsyncSession, user: User, text: str
     name, _sep, argument = text.strip().lstrip("/").partition(" ")
     name = name.split("@", 1)[0].lower()
     if name == "start":
+        if user.commune is None and user.village is None:
+            return [replies.welcome(_), settings.offer(_)]
         return [replies.welcome(_)]
+    if name == "caidat":
+        started = await settings.on_button(session, user, settings.START, _)
+        return [started] if started is not None else [replies.stale_button(_)]
     if name == "menu":
         return [replies.main_menu(_)]
     if name in {"help", "huongdan"}:

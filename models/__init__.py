@@ -1,6 +1,7 @@
 """SQLAlchemy tables. This package imports nothing else from the project."""
 
 from models.base import Base
+from models.commune import Commune
 from models.dialog import DialogState
 from models.faq import FaqCategory, FaqEntry, FaqParaphrase
 from models.glossary import GlossaryTerm
@@ -9,6 +10,7 @@ from models.user import User
 
 __all__ = [
     "Base",
+    "Commune",
     "DialogState",
     "FaqCategory",
     "FaqEntry",

@@ -17,6 +17,7 @@ class MessageLog(Base):
         UniqueConstraint("channel", "platform_msg_id", name="uq_message_log_channel_platform_msg"),
         Index("ix_message_log_created_at", "created_at"),
         Index("ix_message_log_intent", "intent"),
+        Index("ix_message_log_user_created", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,11 +17,16 @@ async def _log(ctx: BotContext) -> list[MessageLog]:
         return list((await session.scalars(select(MessageLog).order_by(MessageLog.id))).all())
 
 
-async def test_start_greets_and_shows_the_main_menu(bot: BotContext) -> None:
-    [reply] = await handle(bot, Inbound("shell", "r1", COMMAND, text="/start"))
+async def test_start_greets_shows_the_main_menu_and_offers_settings_once(bot: BotContext) -> None:
+    reply, offer = await handle(bot, Inbound("shell", "r1", COMMAND, text="/start"))
     assert "Cầu Nối" in reply.text
     payloads = [b.data for b in reply.choices()]
-    assert {"faq", "gloss", "help", "human"} <= set(payloads)
+    assert {"faq", "ck:start", "gloss", "help", "human"} <= set(payloads)
+    assert [b.data for b in offer.choices()] == ["st:start", "menu"]
+    await _press(bot, "st:start", user="r1")
+    await _press(bot, "st:lang:vi", user="r1")
+    await say(bot, "Dân Hóa", user="r1")
+    assert len(await handle(bot, Inbound("shell", "r1", COMMAND, text="/start"))) == 1
 
 
 async def test_free_text_is_answered_with_source_and_logged(bot: BotContext) -> None:
@@ -249,3 +254,51 @@ async def test_checklist_rejects_answers_for_another_step(bot: BotContext) -> No
     for forged in ["ck:sms:yes", "ck:age:old", "ck:nope", "ck:"]:
         assert (await _press(bot, forged)).choices()[0].data == "menu"
     assert (await _press(bot, "ck:age:child")).text.startswith("Câu 2")
+
+
+async def test_settings_language_commune_and_village_with_typed_names(bot: BotContext) -> None:
+    from core.communes import save_commune
+    from models import User
+
+    async with bot.sessions() as session, session.begin():
+        await save_commune(session, "thuong-trach", "Thượng Trạch", is_default=True)
+        await save_commune(session, "dan-hoa", "Dân Hóa")
+    [start] = await handle(bot, Inbound("shell", "s1", COMMAND, text="/caidat"))
+    assert {"st:lang:vi", "st:lang:en", "st:lang:bru", "st:lang:pac", "st:skip"} <= {b.data for b in start.choices()}
+    communes = await _press(bot, "st:lang:en", user="s1")
+    assert [b.data for b in communes.choices()][:2] == ["st:commune:thuong-trach", "st:commune:dan-hoa"]
+    [village] = await say(bot, "dan hoa", user="s1")
+    assert "village" in village.text.lower() or "thôn" in village.text
+    [question] = await say(bot, "quên mật khẩu vneid thì làm sao", user="s1")
+    assert question.intent == "forgot_passcode"
+    [done] = await say(bot, "Bản Ón", user="s1")
+    assert "/caidat" in done.text
+    async with bot.sessions() as session:
+        user = (await session.scalars(select(User).where(User.external_id == "s1"))).one()
+    assert (user.language, user.commune, user.village) == ("en", "dan-hoa", "Bản Ón")
+
+
+async def test_settings_steps_can_be_skipped_and_forged_payloads_refused(bot: BotContext) -> None:
+    await handle(bot, Inbound("shell", "s2", COMMAND, text="/caidat"))
+    assert (await _press(bot, "st:lang:xx", user="s2")).choices()[0].data == "menu"
+    await _press(bot, "st:skip", user="s2")
+    await _press(bot, "st:skip", user="s2")
+    assert "/caidat" in (await _press(bot, "st:skip", user="s2")).text
+    assert (await _press(bot, "st:skip", user="s2")).choices()[0].data == "menu"
+
+
+async def test_a_flood_gets_one_gentle_reply_and_everything_is_logged(bot: BotContext) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+    replies = []
+    for second in range(25):
+        sent_at = start + timedelta(seconds=second)
+        replies.append(await say(bot, f"tin nhắn số {second}", user="flood", received_at=sent_at))
+    assert all(len(r) == 1 for r in replies[:20])
+    assert [len(r) for r in replies[20:]] == [1, 0, 0, 0, 0]
+    assert "nhanh" in replies[20][0].text
+    later = await say(bot, "tải vneid ở đâu", user="flood", received_at=start + timedelta(minutes=3))
+    assert len(later) == 1 and later[0].intent == "install_app"
+    inbound = [r for r in await _log(bot) if r.direction == "in"]
+    assert len(inbound) == 26

@@ -45,7 +45,8 @@ def _buttons(call_params: dict) -> list[str]:
 
 async def test_start_sends_the_welcome_with_the_main_menu(polling: Application, fake: FakeTelegram) -> None:
     await fake.push(private_message(RESIDENT, "/start"))
-    [message] = await fake.wait_for_messages(1)
+    message, offer = await fake.wait_for_messages(2)
+    assert "st:start" in _buttons(offer.params)
     assert message.params["chat_id"] == RESIDENT
     assert "Cầu Nối" in message.params["text"]
     assert {"faq", "gloss", "help", "human"} <= set(_buttons(message.params))

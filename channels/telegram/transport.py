@@ -23,6 +23,7 @@ COMMANDS = [
     BotCommand("help", "Hướng dẫn"),
     BotCommand("tukho", "Giải thích từ khó"),
     BotCommand("canbo", "Gặp cán bộ xã"),
+    BotCommand("caidat", "Đổi ngôn ngữ, xã, thôn"),
     BotCommand("riengtu", "Bot lưu gì về bạn"),
 ]
 

@@ -1,0 +1,20 @@
+"""Communes the helpdesk serves; residents pick theirs, volunteers belong to one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    telegram_group_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
