@@ -179,3 +179,22 @@ async def test_checklist_runs_over_telegram_buttons(polling: Application, fake: 
     messages = await fake.wait_for_messages(2)
     assert "ck:card:yes" in _buttons(messages[1].params)
     await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 2)
+
+
+async def test_a_bad_gateway_is_retried(polling: Application, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+    await fake.push(private_message(RESIDENT, "/help"))
+    [message] = await fake.wait_for_messages(1)
+    assert "/tukho" in message.params["text"]
+    assert fake.calls[-2].method == "sendMessage:failed"
+
+
+async def test_one_residents_429_does_not_hold_up_another(polling: Application, fake: FakeTelegram) -> None:
+    too_many = {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": {"retry_after": 2}}
+    fake.fail_next("sendMessage", 429, too_many)
+    await fake.push(private_message(RESIDENT, "/help"))
+    await fake.wait_for(lambda f: any(c.method == "sendMessage:failed" for c in f.calls))
+    other = RESIDENT + 1
+    await fake.push(private_message(other, "/help"))
+    messages = await fake.wait_for_messages(2)
+    assert [m.params["chat_id"] for m in messages] == [other, RESIDENT]

@@ -7,9 +7,10 @@ import logging
 
 from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from channels.telegram.convert import keyboard, split_text, to_inbound
+from channels.telegram.ratelimit import PerChatRateLimiter
 from handlers.context import BotContext
 from handlers.router import handle
 
@@ -36,7 +37,7 @@ def build_application(ctx: BotContext, token: str, api_url: str, *, polling: boo
         .token(token)
         .base_url(f"{root}/bot{{token}}")
         .base_file_url(f"{root}/file/bot{{token}}")
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(PerChatRateLimiter())
         .concurrent_updates(True)
     )
     if not polling:
