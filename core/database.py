@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # The newest migration in migrations/versions (a test keeps the two in step). Knowing it lets a
 # start-up on an up-to-date database skip loading Alembic, which is most of the cold-start time.
 SCHEMA_HEAD = "0003"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -31,11 +32,19 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        # Take the write lock at the start: concurrent writers then queue on the busy timeout
+        # instead of failing with "database is locked" when a read lock is upgraded.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.glossary import Glossary, load_glossary
 from core.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
 from core.normalize import YAML_LOADER, Lexicon
 from models import FaqCategory, FaqEntry, FaqParaphrase, GlossaryTerm
@@ -53,6 +54,7 @@ class KnowledgeBase:
     categories: tuple[Category, ...]
     intents: tuple[IntentTexts, ...]
     matcher: Matcher
+    glossary: Glossary
 
     def browsable(self) -> tuple[Category, ...]:
         """Categories that residents can browse (special intents excluded)."""
@@ -251,4 +253,5 @@ async def load_knowledge(session: AsyncSession, data: MatchingData) -> Knowledge
     categories = tuple(
         Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id)) for c in category_rows
     )
-    return KnowledgeBase(entries, categories, tuple(intents), build_matcher(intents, data))
+    glossary = await load_glossary(session)
+    return KnowledgeBase(entries, categories, tuple(intents), build_matcher(intents, data), glossary)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from core.glossary import Term
 from core.i18n import Translate
 from core.knowledge import Category, Entry, KnowledgeBase
 from core.matcher import MatchResult
 from core.messages import Button, Outbound
-from models import GlossaryTerm
 
 MENU = "menu"
 HUMAN = "human"
@@ -134,7 +134,7 @@ def not_right(_: Translate, knowledge: KnowledgeBase, suggestions: list[str]) ->
     )
 
 
-def hard_words(_: Translate, terms: list[GlossaryTerm]) -> Outbound:
+def hard_words(_: Translate, terms: list[Term]) -> Outbound:
     """Plain explanations of the glossary terms used in an answer."""
     body = "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
     return Outbound(_("Từ khó trong câu trả lời:") + "\n\n" + body, buttons=((menu_button(_),),))
@@ -233,7 +233,7 @@ def glossary_prompt(_: Translate) -> Outbound:
     )
 
 
-def glossary_result(_: Translate, word: str, terms: list[GlossaryTerm]) -> Outbound:
+def glossary_result(_: Translate, word: str, terms: list[Term]) -> Outbound:
     if not terms:
         return Outbound(
             _('Mình chưa có giải thích cho "{word}". Bạn thử từ khác, hoặc hỏi cán bộ xã.').format(word=word),

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import checklist, settings
 from conversations.options import remember_options, resolve_choice
-from core import glossary
 from core.i18n import Translate, translator
 from core.matcher import HUMAN, SMALLTALK_INTENTS
 from core.message_log import (
@@ -113,7 +112,7 @@ async def _free_text(ctx: BotContext, session: AsyncSession, text: str, question
         if result.intent in SMALLTALK_INTENTS:
             reply = replies.smalltalk(_, entry, result)
         else:
-            hard = bool(await glossary.terms_in(session, entry.answer))
+            hard = bool(knowledge.glossary.terms_in(entry.answer))
             reply = replies.answer(_, entry, result, question_id=question_id, has_hard_words=hard)
     elif result.intent == HUMAN:
         reply = replace(replies.human_requested(_), confidence=result.confidence)
@@ -141,10 +140,10 @@ async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: s
     if payload.startswith(replies.FAQ_PREFIX):
         entry = knowledge.entries.get(payload.removeprefix(replies.FAQ_PREFIX))
         if entry is not None:
-            return [replies.answer(_, entry, has_hard_words=bool(await glossary.terms_in(session, entry.answer)))]
+            return [replies.answer(_, entry, has_hard_words=bool(knowledge.glossary.terms_in(entry.answer)))]
     if payload.startswith(replies.TERMS_PREFIX):
         entry = knowledge.entries.get(payload.removeprefix(replies.TERMS_PREFIX))
-        terms = await glossary.terms_in(session, entry.answer, user.language) if entry else []
+        terms = knowledge.glossary.terms_in(entry.answer, user.language) if entry else []
         if terms:
             return [replies.hard_words(_, terms)]
     if payload.startswith((replies.FEEDBACK_UP, replies.FEEDBACK_DOWN)):
@@ -202,5 +201,5 @@ async def _command(ctx: BotContext, session: AsyncSession, user: User, text: str
         word = argument.strip()
         if not word:
             return [replies.glossary_prompt(_)]
-        return [replies.glossary_result(_, word, await glossary.lookup(session, word, user.language))]
+        return [replies.glossary_result(_, word, ctx.knowledge.glossary.lookup(word, user.language))]
     return [replies.unknown_command(_)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ class FakeTelegram:
     _next_message_id: int = 1
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     server: TestServer | None = None
+    stamp_calls: bool = False
+    wait_seconds: float = WAIT_SECONDS
 
     @property
     def url(self) -> str:
@@ -70,7 +73,7 @@ class FakeTelegram:
     async def wait_for(self, predicate: Callable[[FakeTelegram], bool]) -> None:
         """Block until the recorded calls satisfy `predicate` (bounded, so a broken bot fails the test)."""
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), WAIT_SECONDS)
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), self.wait_seconds)
 
     async def wait_for_messages(self, count: int) -> list[Call]:
         await self.wait_for(lambda fake: len(fake.sent()) >= count)
@@ -79,6 +82,8 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = {key: _decode(value) for key, value in (await request.post()).items()}
+        if self.stamp_calls:
+            params["_received"] = time.perf_counter()
         queued = self.failures.get(method)
         if queued:
             status, body = queued.pop(0)

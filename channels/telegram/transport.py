@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from channels.telegram.convert import keyboard, split_text, to_inbound
@@ -17,6 +18,8 @@ from handlers.router import handle
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "caunoi"
 WEBHOOK_PATH = "/webhooks/telegram"
+CONCURRENT_UPDATES = 8
+SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = [
     BotCommand("start", "Bắt đầu"),
@@ -38,14 +41,25 @@ def build_application(ctx: BotContext, token: str, api_url: str, *, polling: boo
         .base_url(f"{root}/bot{{token}}")
         .base_file_url(f"{root}/file/bot{{token}}")
         .rate_limiter(PerChatRateLimiter())
-        .concurrent_updates(True)
+        .concurrent_updates(CONCURRENT_UPDATES)
     )
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data[CONTEXT_KEY] = ctx
     application.add_handler(TypeHandler(Update, _on_update))
+    application.add_error_handler(_on_error)
     return application
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Something failed while answering (e.g. the database): log it and tell the resident kindly."""
+    log.error("could not answer an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == "private":
+        try:
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except TelegramError:
+            log.exception("could not send the apology either")
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
