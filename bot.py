@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--failures", action="store_true", help="also list the misses")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    communes = sub.add_parser("communes", help="communes residents can choose")
+    communes_sub = communes.add_subparsers(dest="communes_action", required=True)
+    add = communes_sub.add_parser("add", help="create or update a commune")
+    add.add_argument("slug", help="short id, letters, digits and dashes (e.g. thuong-trach)")
+    add.add_argument("--name", required=True, help='display name, e.g. "Thượng Trạch"')
+    add.add_argument("--telegram-group", type=int, default=None, help="the volunteers' Telegram group chat id")
+    add.add_argument("--default", action="store_true", help="route residents without a commune here")
+    communes_sub.add_parser("list", help="list communes")
     kb = sub.add_parser("kb", help="knowledge base files <-> database")
     kb.add_argument("action", choices=["import", "export"])
     kb.add_argument("--dir", type=Path, default=None, help="folder (default: knowledge/)")
@@ -158,6 +166,26 @@ async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
     return 0
 
 
+async def _communes(settings: Settings, args: argparse.Namespace) -> int:
+    import re
+
+    from core.communes import list_communes, save_commune
+    from core.database import session_factory
+
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        if args.communes_action == "add":
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", args.slug):
+                print("slug: 1-40 lowercase letters, digits or dashes, e.g. thuong-trach")
+                return 2
+            commune = await save_commune(session, args.slug, args.name, args.telegram_group, args.default)
+            print(f"saved {commune.slug}: {commune.name}" + (" (default)" if commune.is_default else ""))
+        else:
+            for commune in await list_communes(session):
+                group = commune.telegram_group_id or "-"
+                print(f"{commune.slug}\t{commune.name}\tgroup {group}" + ("\tdefault" if commune.is_default else ""))
+    return 0
+
+
 async def _run(settings: Settings) -> int:
     from aiohttp import web
 
@@ -238,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_eval(settings, args.file, args.failures))
         if command == "db":
             return asyncio.run(_db_upgrade(settings))
+        if command == "communes":
+            return asyncio.run(_communes(settings, args))
         return asyncio.run(_kb(settings, args.action, args.dir))
     except KeyboardInterrupt:
         return 130

@@ -129,3 +129,17 @@ def test_run_serves_the_health_check_until_stopped(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) in (0, 130)
+
+
+def test_communes_can_be_added_listed_and_offered(tmp_path: Path) -> None:
+    assert _run(["communes", "add", "Bad Slug!", "--name", "x"], tmp_path).returncode == 2
+    added = _run(
+        ["communes", "add", "dan-hoa", "--name", "Dân Hóa", "--telegram-group", "-1001", "--default"], tmp_path
+    )
+    assert added.returncode == 0 and "(default)" in added.stdout
+    assert _run(["communes", "add", "thuong-trach", "--name", "Thượng Trạch"], tmp_path).returncode == 0
+    listed = _run(["communes", "list"], tmp_path).stdout.splitlines()
+    assert listed[0].startswith("dan-hoa\tDân Hóa\tgroup -1001\tdefault")
+    assert listed[1].startswith("thuong-trach\tThượng Trạch")
+    chat = _run(["shell"], tmp_path, "/caidat\n1\n").stdout
+    assert "Dân Hóa" in chat and "Thượng Trạch" in chat

@@ -198,3 +198,36 @@ async def test_one_residents_429_does_not_hold_up_another(polling: Application, 
     await fake.push(private_message(other, "/help"))
     messages = await fake.wait_for_messages(2)
     assert [m.params["chat_id"] for m in messages] == [other, RESIDENT]
+
+
+async def test_menu_navigation_from_categories_to_an_answer(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(button_press(RESIDENT, "faq"))
+    [categories] = await fake.wait_for_messages(1)
+    category = _buttons(categories.params)[0]
+    await fake.push(button_press(RESIDENT, category, message_id=2))
+    questions = (await fake.wait_for_messages(2))[1]
+    question = _buttons(questions.params)[0]
+    await fake.push(button_press(RESIDENT, question, message_id=3))
+    answer = (await fake.wait_for_messages(3))[2]
+    assert "Nguồn:" in answer.params["text"]
+    await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 3)
+
+
+async def test_clarification_and_out_of_scope_over_telegram(polling: Application, fake: FakeTelegram) -> None:
+    await fake.push(private_message(RESIDENT, "dinh danh"))
+    [clarify] = await fake.wait_for_messages(1)
+    choices = _buttons(clarify.params)
+    assert 2 <= len([c for c in choices if c.startswith("faq:")]) <= 3 and choices[-1] == "human"
+    await fake.push(private_message(RESIDENT, "giá heo hôm nay bao nhiêu"))
+    out_of_scope = (await fake.wait_for_messages(2))[1]
+    assert "human" in _buttons(out_of_scope.params)
+    assert "Nguồn:" not in out_of_scope.params["text"]
+
+
+async def test_checklist_to_the_plan_over_telegram(polling: Application, fake: FakeTelegram) -> None:
+    steps = ["ck:start", "ck:age:adult", "ck:card:yes", "ck:sim:yes", "ck:phone:yes", "ck:registered:yes", "ck:sms:no"]
+    for number, payload in enumerate(steps, start=1):
+        await fake.push(button_press(RESIDENT, payload, message_id=number))
+        await fake.wait_for_messages(number)
+    plan = fake.sent()[-1]
+    assert "faq:processing_time" in _buttons(plan.params)
