@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from core.glossary import Term
 from core.i18n import Translate
 from core.knowledge import Category, Entry, KnowledgeBase
@@ -76,12 +78,19 @@ def categories(_: Translate, knowledge: KnowledgeBase) -> Outbound:
     return Outbound(_("Chọn chủ đề:"), buttons=(*rows, (menu_button(_),)))
 
 
-def category_questions(_: Translate, knowledge: KnowledgeBase, category: Category) -> Outbound:
-    rows = tuple(
-        (Button(knowledge.entries[e].question, f"{FAQ_PREFIX}{e}"),)
-        for e in category.entry_ids
-        if e in knowledge.entries
+def question_rows(knowledge: KnowledgeBase, intent_ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
+    """One button per FAQ question (its canonical wording), skipping ids that are not published."""
+    return tuple(
+        (Button(knowledge.entries[i].question, f"{FAQ_PREFIX}{i}"),) for i in intent_ids if i in knowledge.entries
     )
+
+
+def _explanations(terms: list[Term]) -> str:
+    return "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
+
+
+def category_questions(_: Translate, knowledge: KnowledgeBase, category: Category) -> Outbound:
+    rows = question_rows(knowledge, category.entry_ids)
     return Outbound(f"{category.title}\n" + _("Chọn câu hỏi:"), buttons=(*rows, (Button(_("⬅️ Chủ đề khác"), "faq"),)))
 
 
@@ -124,9 +133,7 @@ def feedback_thanks(_: Translate) -> Outbound:
 
 def not_right(_: Translate, knowledge: KnowledgeBase, suggestions: list[str]) -> Outbound:
     """After 👎: other likely questions, then a person."""
-    rows = tuple(
-        (Button(knowledge.entries[i].question, f"{FAQ_PREFIX}{i}"),) for i in suggestions if i in knowledge.entries
-    )
+    rows = question_rows(knowledge, suggestions)
     return Outbound(
         _('Xin lỗi bạn. Có phải bạn muốn hỏi một trong các câu này? Nếu không, bấm "Gặp cán bộ".'),
         buttons=(*rows, (human_button(_),)),
@@ -136,17 +143,12 @@ def not_right(_: Translate, knowledge: KnowledgeBase, suggestions: list[str]) ->
 
 def hard_words(_: Translate, terms: list[Term]) -> Outbound:
     """Plain explanations of the glossary terms used in an answer."""
-    body = "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
-    return Outbound(_("Từ khó trong câu trả lời:") + "\n\n" + body, buttons=((menu_button(_),),))
+    return Outbound(_("Từ khó trong câu trả lời:") + "\n\n" + _explanations(terms), buttons=((menu_button(_),),))
 
 
 def clarify(_: Translate, knowledge: KnowledgeBase, result: MatchResult) -> Outbound:
     """Two or three likely questions as choices, plus a person."""
-    rows = tuple(
-        (Button(knowledge.entries[i].question, f"{FAQ_PREFIX}{i}"),)
-        for i in result.suggestions
-        if i in knowledge.entries
-    )
+    rows = question_rows(knowledge, result.suggestions)
     return Outbound(
         _("Mình chưa chắc bạn hỏi điều nào. Bạn chọn câu gần đúng nhất (bấm nút hoặc gõ số):"),
         buttons=(*rows, (human_button(_),)),
@@ -239,8 +241,7 @@ def glossary_result(_: Translate, word: str, terms: list[Term]) -> Outbound:
             _('Mình chưa có giải thích cho "{word}". Bạn thử từ khác, hoặc hỏi cán bộ xã.').format(word=word),
             buttons=((human_button(_), menu_button(_)),),
         )
-    body = "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
-    return Outbound(body, buttons=((menu_button(_),),))
+    return Outbound(_explanations(terms), buttons=((menu_button(_),),))
 
 
 def privacy_notice(_: Translate) -> Outbound:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations import checklist, settings
 from conversations.options import remember_options, resolve_choice
 from core.i18n import Translate, translator
-from core.matcher import HUMAN, SMALLTALK_INTENTS
+from core.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
 from core.message_log import (
     annotate,
     inbound_since,
@@ -22,7 +22,7 @@ from core.message_log import (
     set_feedback,
 )
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
-from core.privacy import mask
+from core.privacy import Masked, mask
 from core.users import get_or_create_user
 from handlers import replies
 from handlers.context import BotContext
@@ -81,20 +81,17 @@ async def _route(
     choice = await resolve_choice(session, user.id, text)
     if choice is not None:
         return await _button(ctx, session, user, choice, _)
-    if await settings.waiting_for_text(session, user.id) and not _is_question(ctx, text):
+    masked = mask(text)
+    result = ctx.knowledge.matcher.match(masked.text)
+    is_question = result.action == "answer" or result.intent == HUMAN
+    if not is_question and await settings.waiting_for_text(session, user.id):
         place = await settings.on_text(session, user, text, _)
         if place is not None:
             return [place]
-    reply = await _free_text(ctx, session, text, question_id, _)
+    reply = _free_text(ctx, masked, result, question_id, _)
     if await checklist.active(session, user.id) is not None:
         reply = replace(reply, buttons=(*reply.buttons, (checklist.resume_button(_),)))
     return [reply]
-
-
-def _is_question(ctx: BotContext, text: str) -> bool:
-    """A typed text the bot would answer or escalate (not small talk, not a bare name)."""
-    result = ctx.knowledge.matcher.match(mask(text).text)
-    return result.action == "answer" or result.intent == HUMAN
 
 
 def _clean(text: str) -> str:
@@ -103,10 +100,9 @@ def _clean(text: str) -> str:
     return printable.strip()[:MAX_MATCH_CHARS]
 
 
-async def _free_text(ctx: BotContext, session: AsyncSession, text: str, question_id: int, _: Translate) -> Outbound:
-    masked = mask(text)
+def _free_text(ctx: BotContext, masked: Masked, result: MatchResult, question_id: int, _: Translate) -> Outbound:
+    """The reply to a typed question, given its masked text and the matcher's verdict."""
     knowledge = ctx.knowledge
-    result = knowledge.matcher.match(masked.text)
     if result.action in {"answer", "smalltalk"} and result.intent in knowledge.entries:
         entry = knowledge.entries[result.intent]
         if result.intent in SMALLTALK_INTENTS:
