@@ -1,6 +1,7 @@
 """SQLAlchemy tables. This package imports nothing else from the project."""
 
 from models.base import Base
+from models.channel_token import ChannelToken
 from models.commune import Commune
 from models.dialog import DialogState
 from models.faq import FaqCategory, FaqEntry, FaqParaphrase
@@ -10,6 +11,7 @@ from models.user import User
 
 __all__ = [
     "Base",
+    "ChannelToken",
     "Commune",
     "DialogState",
     "FaqCategory",

@@ -1,0 +1,78 @@
+"""Outbound -> Zalo CS message bodies (text chunks, query buttons, numbered options, images), and the Sender."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.zalo.client import ZaloClient
+from channels.zalo.convert import BUTTON_PREFIX
+from core.messages import Button, Media, Outbound
+
+TEXT_LIMIT = 2000
+MAX_BUTTONS = 5
+BUTTON_TYPE = "oa.query.hide"  # tapping sends the payload back as the user's text, without showing it
+BUTTON_TITLE_LIMIT = 100  # not documented by Zalo; long FAQ questions are cut to stay safe
+
+
+def render(message: Outbound) -> list[dict[str, Any]]:
+    """The Zalo `message` objects for one reply: text chunks (buttons on the last one), then images.
+
+    Every choice is also listed as "1. label", "2. label" ... so residents whose Zalo shows no
+    buttons (or more than five choices) can type the number.
+    """
+    images = [item.file_id for item in message.media if _is_image(item)]
+    notes = [
+        f"📎 Có tệp đính kèm ({item.kind}) không gửi được qua Zalo." for item in message.media if not _is_image(item)
+    ]
+    options = [f"{number}. {button.label}" for number, button in enumerate(message.choices(), start=1)]
+    text = "\n\n".join(part for part in (message.text, "\n".join(notes), "\n".join(options)) if part)
+    bodies: list[dict[str, Any]] = [{"text": chunk} for chunk in split_text(text)]
+    buttons = [_button(choice) for choice in message.choices()[:MAX_BUTTONS]]
+    if buttons and bodies:
+        bodies[-1]["attachment"] = {"type": "template", "payload": {"buttons": buttons}}
+    bodies.extend(_image(url) for url in images)
+    return bodies
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Chunks under the limit, cut at paragraph boundaries (then lines, then hard) where possible."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    chunks.append(rest)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _button(button: Button) -> dict[str, str]:
+    return {"title": button.label[:BUTTON_TITLE_LIMIT], "type": BUTTON_TYPE, "payload": BUTTON_PREFIX + button.data}
+
+
+def _is_image(item: Media) -> bool:
+    return item.kind == "photo" and item.file_id.startswith(("https://", "http://"))
+
+
+def _image(url: str) -> dict[str, Any]:
+    elements = [{"media_type": "image", "url": url}]
+    return {"attachment": {"type": "template", "payload": {"template_type": "media", "elements": elements}}}
+
+
+class ZaloSender:
+    """The Sender protocol for Zalo: one reply may take several CS messages."""
+
+    def __init__(self, client: ZaloClient) -> None:
+        self._client = client
+
+    async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
+        """Send every part of `message` in order; returns the id of the first (Zalo OA has no threads)."""
+        first_id: str | None = None
+        for body in render(message):
+            message_id = await self._client.send(chat_id, body)
+            first_id = first_id or message_id
+        return first_id
