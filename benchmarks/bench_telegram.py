@@ -73,13 +73,13 @@ def _peak_memory_mb(pid: int) -> float:
 
 async def _burst(fake: FakeTelegram, questions: list[str], residents: int, messages: int, first_id: int) -> float:
     """Queue every update at once; updates per second until the last reply."""
-    before = len(fake.sent())
+    before = fake.counts["sendMessage"]
     started = time.perf_counter()
     for _round in range(messages):
         for resident in range(residents):
             await fake.push(private_message(first_id + resident, random.choice(questions)))
     total = residents * messages
-    await fake.wait_for(lambda f: len(f.sent()) >= before + total)
+    await fake.wait_for(lambda f: f.counts["sendMessage"] >= before + total)
     return total / (time.perf_counter() - started)
 
 
@@ -90,13 +90,14 @@ async def _steady(
     offered: dict[int, list[float]] = defaultdict(list)
     answered: dict[int, list[float]] = defaultdict(list)
     original_len = len(fake.calls)
+    before = fake.counts["sendMessage"]
     started = time.perf_counter()
     for number in range(count):
         chat = first_id + number % residents
         offered[chat].append(time.perf_counter())
         await fake.push(private_message(chat, random.choice(questions)))
         await asyncio.sleep(max(0.0, started + (number + 1) / rate - time.perf_counter()))
-    await fake.wait_for(lambda f: len([c for c in f.calls[original_len:] if c.method == "sendMessage"]) >= count)
+    await fake.wait_for(lambda f: f.counts["sendMessage"] >= before + count)
     for call in fake.calls[original_len:]:
         if call.method == "sendMessage":
             answered[int(call.params["chat_id"])].append(call.params["_received"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.state import dialog_state, start_dialog
 from core.i18n import Translate
 from core.messages import Button, Outbound
 from models import DialogState
@@ -73,7 +74,7 @@ _STEPS_BY_ID = {step.id: step for step in STEPS}
 
 async def active(session: AsyncSession, user_id: int) -> DialogState | None:
     """The user's checklist state, if one is under way."""
-    state = await session.get(DialogState, user_id)
+    state = await dialog_state(session, user_id)
     return state if state is not None and state.dialog == DIALOG else None
 
 
@@ -122,12 +123,11 @@ async def _finish(session: AsyncSession, state: DialogState) -> None:
 
 async def _restart(session: AsyncSession, user_id: int, state: DialogState | None) -> DialogState:
     if state is None:
-        existing = await session.get(DialogState, user_id)
+        existing = await dialog_state(session, user_id)
         if existing is not None:
             await session.delete(existing)
             await session.flush()
-        state = DialogState(user_id=user_id, dialog=DIALOG, step=STEPS[0].id, data={})
-        session.add(state)
+        state = start_dialog(session, user_id, DIALOG, STEPS[0].id, {})
     _save(state, STEPS[0].id, {})
     return state
 

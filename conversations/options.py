@@ -10,8 +10,8 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.state import dialog_state, start_dialog
 from core.messages import Button
-from models import DialogState
 
 DIALOG = "options"
 _CHOICE = re.compile(r"^\s*(?:s[oố]\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
@@ -19,11 +19,11 @@ _CHOICE = re.compile(r"^\s*(?:s[oố]\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 
 async def remember_options(session: AsyncSession, user_id: int, buttons: list[Button]) -> None:
     """Keep the last offered choices (an empty list forgets them)."""
-    state = await session.get(DialogState, user_id)
+    state = await dialog_state(session, user_id)
     choices = [button.data for button in buttons]
     if state is None:
         if choices:
-            session.add(DialogState(user_id=user_id, dialog=DIALOG, step="choose", data={"choices": choices}))
+            start_dialog(session, user_id, DIALOG, "choose", {"choices": choices})
         return
     if state.dialog == DIALOG and not choices:
         await session.delete(state)
@@ -36,7 +36,7 @@ async def resolve_choice(session: AsyncSession, user_id: int, text: str) -> str 
     match = _CHOICE.match(text)
     if match is None:
         return None
-    state = await session.get(DialogState, user_id)
+    state = await dialog_state(session, user_id)
     choices = state.data.get("choices", []) if state is not None else []
     index = int(match.group(1)) - 1
     return choices[index] if 0 <= index < len(choices) else None

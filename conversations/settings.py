@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.state import dialog_state, start_dialog
 from core.communes import find_commune, list_communes
 from core.i18n import Translate
 from core.messages import Button, Outbound
@@ -27,7 +28,7 @@ CALLBACK_LIMIT = 64
 
 async def waiting_for_text(session: AsyncSession, user_id: int) -> bool:
     """True when the dialog expects a typed commune or village name."""
-    state = await session.get(DialogState, user_id)
+    state = await dialog_state(session, user_id)
     return state is not None and state.dialog == DIALOG and state.step in {"commune", "village"}
 
 
@@ -41,12 +42,12 @@ def offer(_: Translate) -> Outbound:
 
 async def on_button(session: AsyncSession, user: User, payload: str, _: Translate) -> Outbound | None:
     """Advance the dialog for an `st:` payload; None when the payload is not valid now."""
-    state = await session.get(DialogState, user.id)
+    state = await dialog_state(session, user.id)
     if payload == START:
         if state is not None:
             await session.delete(state)
             await session.flush()
-        session.add(DialogState(user_id=user.id, dialog=DIALOG, step="language", data={}))
+        start_dialog(session, user.id, DIALOG, "language", {})
         return _ask_language(_)
     if state is None or state.dialog != DIALOG:
         return None
@@ -66,7 +67,7 @@ async def on_button(session: AsyncSession, user: User, payload: str, _: Translat
 
 async def on_text(session: AsyncSession, user: User, text: str, _: Translate) -> Outbound | None:
     """A typed commune or village name; None when the text does not look like a place name."""
-    state = await session.get(DialogState, user.id)
+    state = await dialog_state(session, user.id)
     name = " ".join(text.split())
     if state is None or state.dialog != DIALOG or not name or len(name.split()) > MAX_PLACE_WORDS:
         return None

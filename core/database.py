@@ -11,14 +11,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.settings import PROJECT_ROOT
+from core.sqlite_inline import inline_connector
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 # The newest migration in migrations/versions (a test keeps the two in step). Knowing it lets a
 # start-up on an up-to-date database skip loading Alembic, which is most of the cold-start time.
-SCHEMA_HEAD = "0003"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SCHEMA_HEAD = "0004"
+SQLITE_BUSY_TIMEOUT_S = 10.0
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -28,16 +29,16 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(
+        url, async_creator=inline_connector(parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_S)
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

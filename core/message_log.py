@@ -16,8 +16,12 @@ INBOUND = "in"
 OUTBOUND = "out"
 
 
-async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) -> MessageLog | None:
-    """Store an inbound event; None when this platform message was already recorded (a redelivery)."""
+class AlreadyRecorded(Exception):
+    """This platform message was recorded before (a redelivery); the unit of work must be rolled back."""
+
+
+async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) -> MessageLog:
+    """Store an inbound event; raises AlreadyRecorded for a redelivered platform message."""
     row = MessageLog(
         user_id=user_id,
         channel=inbound.channel,
@@ -28,11 +32,11 @@ async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) 
         created_at=inbound.received_at,
         attachments=[{"kind": m.kind, "file_id": m.file_id} for m in inbound.media] or None,
     )
+    session.add(row)
     try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
+        await session.flush()
+    except IntegrityError as error:
+        raise AlreadyRecorded(inbound.platform_msg_id) from error
     return row
 
 

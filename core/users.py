@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User
 from models.base import utcnow
+
+# last_seen_at is for "active residents" statistics; minute precision spares a write per message.
+LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
 async def get_or_create_user(session: AsyncSession, channel: str, external_id: str) -> User:
@@ -21,5 +26,12 @@ async def get_or_create_user(session: AsyncSession, channel: str, external_id: s
                 session.add(user)
         except IntegrityError:
             user = (await session.scalars(query)).one()
-    user.last_seen_at = utcnow()
+    now = utcnow()
+    if user.last_seen_at is None or _aware(user.last_seen_at) < now - LAST_SEEN_PRECISION:
+        user.last_seen_at = now
     return user
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from conversations.options import remember_options, resolve_choice
 from core.i18n import Translate, translator
 from core.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
 from core.message_log import (
+    AlreadyRecorded,
     annotate,
     inbound_since,
     record_inbound,
@@ -36,12 +37,17 @@ FLOOD_ACTION = "flood"
 
 async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
     """Answer one inbound event. A redelivered platform message returns no reply."""
+    try:
+        return await _handle_once(ctx, inbound)
+    except AlreadyRecorded:
+        return []
+
+
+async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
     started = time.perf_counter()
     async with ctx.sessions() as session, session.begin():
         user = await get_or_create_user(session, inbound.channel, inbound.user_id)
         logged = await record_inbound(session, user.id, inbound)
-        if logged is None:
-            return []
         _ = translator(user.language)
         flooding = await _flooding(session, user.id, inbound, _)
         if flooding is not None:

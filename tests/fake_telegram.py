@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ class FakeTelegram:
     """Serves getUpdates from a queue and records every other call."""
 
     calls: list[Call] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _next_update_id: int = 1
@@ -76,7 +78,7 @@ class FakeTelegram:
             await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), self.wait_seconds)
 
     async def wait_for_messages(self, count: int) -> list[Call]:
-        await self.wait_for(lambda fake: len(fake.sent()) >= count)
+        await self.wait_for(lambda fake: fake.counts["sendMessage"] >= count)
         return self.sent()
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -87,16 +89,18 @@ class FakeTelegram:
         queued = self.failures.get(method)
         if queued:
             status, body = queued.pop(0)
-            async with self._changed:
-                self.calls.append(Call(f"{method}:failed", params))
-                self._changed.notify_all()
+            await self._record(Call(f"{method}:failed", params))
             return web.json_response(body, status=status)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._updates_after(params)})
-        async with self._changed:
-            self.calls.append(Call(method, params))
-            self._changed.notify_all()
+        await self._record(Call(method, params))
         return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self.counts[call.method] += 1
+            self._changed.notify_all()
 
     async def _updates_after(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
