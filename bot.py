@@ -8,6 +8,8 @@ python bot.py match           JSON lines in, JSON lines out
 python bot.py eval FILE       accuracy on a labelled TSV
 python bot.py db upgrade      apply migrations
 python bot.py kb import|export
+python bot.py communes add SLUG --name NAME [--telegram-group ID] [--default]
+python bot.py invite create --commune SLUG --role volunteer|officer|admin
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from core.settings import Settings
 if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy.ext.asyncio import AsyncEngine
+    from telegram.ext import Application
 
+    from core.delivery import Sender
+    from core.messages import Inbound
     from handlers.context import BotContext
 
 log = logging.getLogger("caunoi")
@@ -54,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--telegram-group", type=int, default=None, help="the volunteers' Telegram group chat id")
     add.add_argument("--default", action="store_true", help="route residents without a commune here")
     communes_sub.add_parser("list", help="list communes")
+    invite = sub.add_parser("invite", help="one-time codes for volunteers, officers and admins")
+    invite_sub = invite.add_subparsers(dest="invite_action", required=True)
+    create = invite_sub.add_parser("create", help="print a new one-time code (the last word of the output)")
+    create.add_argument("--commune", required=True, help="commune slug")
+    create.add_argument("--role", required=True, choices=["volunteer", "officer", "admin"])
     kb = sub.add_parser("kb", help="knowledge base files <-> database")
     kb.add_argument("action", choices=["import", "export"])
     kb.add_argument("--dir", type=Path, default=None, help="folder (default: knowledge/)")
@@ -189,14 +199,24 @@ async def _communes(settings: Settings, args: argparse.Namespace) -> int:
 async def _run(settings: Settings) -> int:
     from aiohttp import web
 
+    from handlers.runtime import background
     from web.server import build_web_app
 
     async with _bot(settings) as ctx, AsyncExitStack() as stack:
         web_app = build_web_app(ctx.sessions)
+        senders: dict[str, Sender] = {}
+        application = None
         if settings.telegram_bot_token:
-            await stack.enter_async_context(_telegram(settings, ctx, web_app))
-        else:
-            log.warning("no channel configured: set TELEGRAM_BOT_TOKEN to talk to residents on Telegram")
+            application = _telegram_application(settings, ctx, web_app)
+            senders["telegram"] = _telegram_sender(application)
+        if settings.zalo_oa_secret_key:
+            senders["zalo"] = await stack.enter_async_context(_zalo(settings, ctx, web_app))
+        if not senders:
+            log.warning("no channel configured: set TELEGRAM_BOT_TOKEN (or the ZALO_* keys) to talk to residents")
+        per_second = {"telegram": settings.telegram_max_per_second}
+        await stack.enter_async_context(background(ctx, senders, per_second=per_second))
+        if application is not None:
+            await stack.enter_async_context(_telegram(settings, application))
         runner = web.AppRunner(web_app)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
@@ -206,10 +226,9 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
-@asynccontextmanager
-async def _telegram(settings: Settings, ctx: BotContext, web_app: web.Application) -> AsyncIterator[None]:
-    """Run the Telegram channel: webhook on our web server when TELEGRAM_WEBHOOK_URL is set, else polling."""
-    from channels.telegram.transport import WEBHOOK_PATH, add_webhook_route, build_application, register_commands
+def _telegram_application(settings: Settings, ctx: BotContext, web_app: web.Application) -> Application:
+    """The Telegram Application, with its webhook route when TELEGRAM_WEBHOOK_URL is set."""
+    from channels.telegram.transport import add_webhook_route, build_application
 
     assert settings.telegram_bot_token
     webhook = settings.telegram_webhook_url
@@ -218,6 +237,21 @@ async def _telegram(settings: Settings, ctx: BotContext, web_app: web.Applicatio
         if not settings.telegram_webhook_secret:
             raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
         add_webhook_route(web_app, application, settings.telegram_webhook_secret)
+    return application
+
+
+def _telegram_sender(application: Application) -> Sender:
+    from channels.telegram.sender import TelegramSender
+
+    return TelegramSender(application.bot)
+
+
+@asynccontextmanager
+async def _telegram(settings: Settings, application: Application) -> AsyncIterator[None]:
+    """Run the Telegram channel: webhook on our web server when TELEGRAM_WEBHOOK_URL is set, else polling."""
+    from channels.telegram.transport import WEBHOOK_PATH, register_commands
+
+    webhook = settings.telegram_webhook_url
     async with application:
         await application.start()
         await register_commands(application)
@@ -236,6 +270,42 @@ async def _telegram(settings: Settings, ctx: BotContext, web_app: web.Applicatio
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+
+
+@asynccontextmanager
+async def _zalo(settings: Settings, ctx: BotContext, web_app: web.Application) -> AsyncIterator[Sender]:
+    """The Zalo OA channel: signed webhook at POST /webhooks/zalo, sends through the CS message API."""
+    import aiohttp
+
+    from channels.zalo.client import ZaloClient
+    from channels.zalo.sender import ZaloSender
+    from channels.zalo.webhook import add_zalo_route
+    from handlers.router import handle
+
+    async def dispatch(inbound: Inbound) -> None:
+        await handle(ctx, inbound)
+
+    assert settings.zalo_oa_secret_key
+    hook = add_zalo_route(web_app, settings.zalo_oa_secret_key, dispatch)
+    async with aiohttp.ClientSession() as http:
+        yield ZaloSender(ZaloClient.from_settings(settings, http, ctx.sessions))
+        await hook.drain()
+    log.info("Zalo channel stopped")
+
+
+async def _invite(settings: Settings, commune: str, role: str) -> int:
+    from core.database import session_factory
+    from core.members import create_invite
+    from models.base import utcnow
+
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        try:
+            code = await create_invite(session, commune, role, utcnow())
+        except ValueError as error:
+            print(error)
+            return 2
+    print(f"One-time code for a {role} of {commune}, valid 7 days. The person sends /join CODE to the bot: {code}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db_upgrade(settings))
         if command == "communes":
             return asyncio.run(_communes(settings, args))
+        if command == "invite":
+            return asyncio.run(_invite(settings, args.commune, args.role))
         return asyncio.run(_kb(settings, args.action, args.dir))
     except KeyboardInterrupt:
         return 130

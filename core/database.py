@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # The newest migration in migrations/versions (a test keeps the two in step). Knowing it lets a
 # start-up on an up-to-date database skip loading Alembic, which is most of the cold-start time.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
 
@@ -29,8 +29,14 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # One connection per process: statements run on the event loop (core/sqlite_inline.py), so a second
+    # connection waiting on SQLite's lock would block the very loop that has to release it. Coroutines
+    # queue for the connection instead, without blocking.
     engine = create_async_engine(
-        url, async_creator=inline_connector(parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_S)
+        url,
+        async_creator=inline_connector(parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_S),
+        pool_size=1,
+        max_overflow=0,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -68,9 +68,13 @@ class MatchResult:
     confidence: float
     action: str
     suggestions: list[str] = field(default_factory=list)
+    out_of_scope: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The `match` command's JSON shape (out_of_scope is internal)."""
+        shown = asdict(self)
+        del shown["out_of_scope"]
+        return shown
 
 
 class Matcher:
@@ -174,7 +178,7 @@ class Matcher:
         runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
         t = self.thresholds
         if is_out_of_scope(best):
-            return MatchResult(text, None, round(top, 4), "escalate")
+            return MatchResult(text, None, round(top, 4), "escalate", out_of_scope=True)
         faq_ranked = [
             i for i in order if not is_out_of_scope(self.intent_ids[i]) and self.intent_ids[i] not in SPECIAL_INTENTS
         ]

@@ -95,3 +95,25 @@ def record_outbound(
         row.created_at = created_at
     session.add(row)
     return row
+
+
+async def last_reply_action(session: AsyncSession, user_id: int) -> str | None:
+    """The action of the bot's latest reply to this user (e.g. "clarify")."""
+    query = (
+        select(MessageLog.action)
+        .where(MessageLog.user_id == user_id, MessageLog.direction == OUTBOUND)
+        .order_by(MessageLog.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def feedback_since(session: AsyncSession, user_id: int, value: str, since: datetime) -> int:
+    """How many of this user's questions since a moment got this feedback."""
+    query = select(func.count()).where(
+        MessageLog.user_id == user_id,
+        MessageLog.direction == INBOUND,
+        MessageLog.feedback == value,
+        MessageLog.created_at >= since,
+    )
+    return int(await session.scalar(query) or 0)

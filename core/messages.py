@@ -29,7 +29,11 @@ class Media:
 
 @dataclass(frozen=True)
 class Inbound:
-    """One thing a user did: typed text, a command, a button press or a media message."""
+    """One thing a user did: typed text, a command, a button press or a media message.
+
+    `chat_id` is set for messages in a group; `reply_to` is the platform id of the message replied
+    to; `can_toast` says a short notice can be shown on the pressed button instead of sent.
+    """
 
     channel: str
     user_id: str
@@ -39,6 +43,16 @@ class Inbound:
     media: tuple[Media, ...] = ()
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     platform_msg_id: str | None = None
+    chat_id: str = ""
+    thread_id: int | None = None
+    reply_to: str | None = None
+    sender_name: str = ""
+    can_toast: bool = False
+
+    @property
+    def in_group(self) -> bool:
+        """Sent in a group chat (the volunteers' group), not in a private chat with the bot."""
+        return bool(self.chat_id) and self.chat_id != self.user_id
 
 
 @dataclass(frozen=True)

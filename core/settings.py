@@ -23,6 +23,7 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
+    telegram_max_per_second: int = 30
     zalo_app_id: str | None = None
     zalo_app_secret: str | None = None
     zalo_oa_secret_key: str | None = None
@@ -56,4 +57,4 @@ class Settings:
     @property
     def channels_configured(self) -> bool:
         """True when at least one chat platform has credentials."""
-        return bool(self.telegram_bot_token or self.zalo_access_token)
+        return bool(self.telegram_bot_token or self.zalo_oa_secret_key)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +18,7 @@ from core.knowledge import (
     load_knowledge,
     load_matching_data,
 )
+from models.base import utcnow
 
 
 @dataclass
@@ -26,6 +29,9 @@ class BotContext:
     matching: MatchingData
     knowledge: KnowledgeBase
     knowledge_dir: Path
+    clock: Callable[[], datetime] = utcnow
+    outbox_channels: frozenset[str] = frozenset()
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     async def reload_knowledge(self) -> None:
         """Rebuild the matcher after the FAQ changed in the database."""

@@ -207,14 +207,22 @@ def media_received(_: Translate, kind: str) -> Outbound:
         text = _(
             "Mình đã nhận {kind} của bạn nhưng chưa nghe, xem được. "
             'Bạn gõ câu hỏi bằng chữ, hoặc bấm "Gặp cán bộ" để người thật giúp.'
-        ).format(kind=_media_name(_, kind))
+        ).format(kind=media_name(_, kind))
     else:
         text = _("Mình chỉ đọc được chữ. Bạn gõ câu hỏi giúp mình nhé.")
     return Outbound(text, buttons=((human_button(_), menu_button(_)),))
 
 
-def _media_name(_: Translate, kind: str) -> str:
-    names = {"voice": _("tin nhắn thoại"), "audio": _("tin nhắn thoại"), "photo": _("ảnh"), "video": _("video")}
+def media_name(_: Translate, kind: str) -> str:
+    """A media kind in words ("ảnh", "tin nhắn thoại")."""
+    names = {
+        "voice": _("tin nhắn thoại"),
+        "audio": _("tin nhắn thoại"),
+        "photo": _("ảnh"),
+        "video": _("video"),
+        "video_note": _("video"),
+        "document": _("tệp"),
+    }
     return names.get(kind, kind)
 
 

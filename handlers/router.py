@@ -16,16 +16,20 @@ from core.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
 from core.message_log import (
     AlreadyRecorded,
     annotate,
+    feedback_since,
     inbound_since,
+    last_reply_action,
     record_inbound,
     record_outbound,
     replied_with_since,
     set_feedback,
 )
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
+from core.outbox import enqueue
 from core.privacy import Masked, mask
+from core.tickets import open_ticket_of
 from core.users import get_or_create_user
-from handlers import replies
+from handlers import cards, escalation, replies, volunteers
 from handlers.context import BotContext
 from models import User
 
@@ -33,6 +37,9 @@ MAX_MATCH_CHARS = 500
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_LIMIT = 20
 FLOOD_ACTION = "flood"
+REPEATED_DOWN = 2
+REPEATED_DOWN_WINDOW = timedelta(minutes=30)
+FOR_A_PERSON = frozenset({"voice", "audio", "photo", "video", "video_note", "document"})
 
 
 async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
@@ -49,8 +56,9 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         user = await get_or_create_user(session, inbound.channel, inbound.user_id)
         logged = await record_inbound(session, user.id, inbound)
         _ = translator(user.language)
-        flooding = await _flooding(session, user.id, inbound, _)
-        if flooding is not None:
+        if inbound.in_group:
+            out = await volunteers.on_group_message(ctx, session, inbound)
+        elif (flooding := await _flooding(session, user.id, inbound, _)) is not None:
             out = flooding
         else:
             out = await _route(ctx, session, user, inbound, logged.id, _)
@@ -58,6 +66,10 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         annotate(logged, out[-1] if out else None, (time.perf_counter() - started) * 1000)
         for reply in out:
             record_outbound(session, user.id, inbound.channel, reply, created_at=inbound.received_at)
+            if inbound.channel in ctx.outbox_channels and not (inbound.can_toast and reply.action == cards.TOAST):
+                enqueue(session, inbound.channel, inbound.chat_id or inbound.user_id, reply)
+    if out and inbound.channel in ctx.outbox_channels:
+        ctx.wake_outbox()
     return out
 
 
@@ -75,12 +87,13 @@ async def _route(
     ctx: BotContext, session: AsyncSession, user: User, inbound: Inbound, question_id: int, _: Translate
 ) -> list[Outbound]:
     if inbound.kind == COMMAND:
-        return await _command(ctx, session, user, inbound.text, _)
+        return await _command(ctx, session, user, inbound.text, inbound.sender_name, _)
+    if inbound.kind == BUTTON and inbound.payload.startswith(cards.VOLUNTEER_PREFIX):
+        return await volunteers.on_button(ctx, session, inbound)
     if inbound.kind == BUTTON:
         return await _button(ctx, session, user, inbound.payload, _)
     if inbound.kind == MEDIA:
-        kind = inbound.media[0].kind if inbound.media else "file"
-        return [replies.media_received(_, kind)]
+        return await _media(ctx, session, user, inbound, _)
     text = _clean(inbound.text)
     if not any(ch.isalnum() for ch in text):
         return [replies.empty_message(_)]
@@ -88,16 +101,40 @@ async def _route(
     if choice is not None:
         return await _button(ctx, session, user, choice, _)
     masked = mask(text)
+    ticket = await open_ticket_of(session, user.id)
+    if ticket is not None and not ticket.detached:
+        return await escalation.relay_to_ticket(ctx, session, ticket, masked.text, (), _)
     result = ctx.knowledge.matcher.match(masked.text)
     is_question = result.action == "answer" or result.intent == HUMAN
+    if await escalation.in_intake(session, user.id) and (not is_question or len(text.split()) > 3):
+        guess = result.intent if result.action == "answer" else None
+        return await escalation.on_text(ctx, session, user, masked.text, guess, _)
     if not is_question and await settings.waiting_for_text(session, user.id):
         place = await settings.on_text(session, user, text, _)
         if place is not None:
             return [place]
+    if result.intent == HUMAN:
+        return await escalation.request_person(ctx, session, user, _, reason="asked")
+    unclear = result.action == "escalate" and not result.out_of_scope
+    if unclear and await last_reply_action(session, user.id) == "clarify":
+        return await escalation.request_person(ctx, session, user, _, reason="not_understood", problem=masked.text)
     reply = _free_text(ctx, masked, result, question_id, _)
     if await checklist.active(session, user.id) is not None:
         reply = replace(reply, buttons=(*reply.buttons, (checklist.resume_button(_),)))
     return [reply]
+
+
+async def _media(ctx: BotContext, session: AsyncSession, user: User, inbound: Inbound, _: Translate) -> list[Outbound]:
+    """Voice notes, photos and files go to a person (most who send them cannot type); stickers get a kind word."""
+    caption = mask(_clean(inbound.text)).text
+    ticket = await open_ticket_of(session, user.id)
+    if ticket is not None and not ticket.detached:
+        return await escalation.relay_to_ticket(ctx, session, ticket, caption, inbound.media, _)
+    if inbound.media and inbound.media[0].kind in FOR_A_PERSON:
+        return await escalation.request_person(
+            ctx, session, user, _, reason="media", problem=caption, media=inbound.media
+        )
+    return [replies.media_received(_, inbound.media[0].kind if inbound.media else "file")]
 
 
 def _clean(text: str) -> str:
@@ -138,7 +175,9 @@ async def _button(ctx: BotContext, session: AsyncSession, user: User, payload: s
     if payload == replies.GLOSSARY:
         return [replies.glossary_prompt(_)]
     if payload == replies.HUMAN:
-        return [replies.human_requested(_)]
+        return await escalation.request_person(ctx, session, user, _, reason="asked")
+    if payload.startswith((escalation.PREFIX, escalation.RATE_PREFIX)):
+        return await escalation.on_button(ctx, session, user, payload, _)
     if payload.startswith(replies.FAQ_PREFIX):
         entry = knowledge.entries.get(payload.removeprefix(replies.FAQ_PREFIX))
         if entry is not None:
@@ -177,11 +216,17 @@ async def _feedback(ctx: BotContext, session: AsyncSession, user: User, payload:
         return [replies.stale_button(_)]
     if helpful:
         return [replies.feedback_thanks(_)]
+    if await feedback_since(session, user.id, "down", ctx.clock() - REPEATED_DOWN_WINDOW) >= REPEATED_DOWN:
+        return await escalation.request_person(
+            ctx, session, user, _, reason="thumbs_down", problem=question.text_masked, bot_intent=question.intent
+        )
     others = ctx.knowledge.matcher.alternatives(question.text_masked, exclude=question.intent)
     return [replies.not_right(_, ctx.knowledge, others)]
 
 
-async def _command(ctx: BotContext, session: AsyncSession, user: User, text: str, _: Translate) -> list[Outbound]:
+async def _command(
+    ctx: BotContext, session: AsyncSession, user: User, text: str, sender_name: str, _: Translate
+) -> list[Outbound]:
     name, _sep, argument = text.strip().lstrip("/").partition(" ")
     name = name.split("@", 1)[0].lower()
     if name == "start":
@@ -196,7 +241,9 @@ async def _command(ctx: BotContext, session: AsyncSession, user: User, text: str
     if name in {"help", "huongdan"}:
         return [replies.help_text(_)]
     if name == "canbo":
-        return [replies.human_requested(_)]
+        return await escalation.request_person(ctx, session, user, _, reason="asked", problem=mask(argument).text)
+    if name in volunteers.MEMBER_COMMANDS:
+        return [await volunteers.on_command(ctx, session, user, name, argument, sender_name)]
     if name == "riengtu":
         return [replies.privacy_notice(_)]
     if name == "tukho":

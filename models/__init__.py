@@ -6,7 +6,10 @@ from models.commune import Commune
 from models.dialog import DialogState
 from models.faq import FaqCategory, FaqEntry, FaqParaphrase
 from models.glossary import GlossaryTerm
+from models.member import Invite, Member
 from models.message import MessageLog
+from models.outbox import OutboxMessage
+from models.ticket import Ticket, TicketEvent
 from models.user import User
 
 __all__ = [
@@ -18,6 +21,11 @@ __all__ = [
     "FaqEntry",
     "FaqParaphrase",
     "GlossaryTerm",
+    "Invite",
+    "Member",
     "MessageLog",
+    "OutboxMessage",
+    "Ticket",
+    "TicketEvent",
     "User",
 ]

@@ -121,8 +121,11 @@ async def test_a_redelivered_platform_message_is_answered_once(bot: BotContext) 
 
 
 async def test_media_unknown_commands_and_tampered_buttons_get_kind_replies(bot: BotContext) -> None:
+    [sticker] = await handle(bot, Inbound("shell", "r1", MEDIA, media=(Media("sticker", "file-0"),)))
+    assert "chữ" in sticker.text and "human" in [b.data for b in sticker.choices()]
     [voice] = await handle(bot, Inbound("shell", "r1", MEDIA, media=(Media("voice", "file-1"),)))
-    assert "thoại" in voice.text and "human" in [b.data for b in voice.choices()]
+    assert "thoại" in voice.text and "es:skip" in [b.data for b in voice.choices()]
+    await handle(bot, Inbound("shell", "r1", BUTTON, payload="es:back"))
     [unknown] = await handle(bot, Inbound("shell", "r1", COMMAND, text="/xyz"))
     assert "/menu" in unknown.text
     for payload in ["faq:not_a_topic", "cat:../../etc", "💥" * 40, ""]:

@@ -9,8 +9,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from telegram.ext import Application
 
 from channels.telegram.convert import split_text
+from channels.telegram.sender import TelegramSender
 from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, add_webhook_route, build_application
 from handlers.context import BotContext
+from handlers.runtime import background
 from tests.fake_telegram import FakeTelegram, button_press, private_message
 from web.server import build_web_app
 
@@ -29,7 +31,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 async def polling(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[Application]:
     application = build_application(bot, TOKEN, fake.url, polling=True)
-    async with application:
+    async with application, background(bot, {"telegram": TelegramSender(application.bot)}, jobs=False):
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=1)
@@ -112,7 +114,12 @@ async def test_webhook_checks_the_secret_and_queues_updates(bot: BotContext, fak
     application = build_application(bot, TOKEN, fake.url, polling=False)
     web_app = build_web_app(bot.sessions)
     add_webhook_route(web_app, application, "s3cret")
-    async with application, TestClient(TestServer(web_app)) as client:
+    sender = TelegramSender(application.bot)
+    async with (
+        application,
+        background(bot, {"telegram": sender}, jobs=False),
+        TestClient(TestServer(web_app)) as client,
+    ):
         await application.start()
         payload = {"update_id": 900, **private_message(RESIDENT, "quên passcode vneid")}
         wrong = await client.post(WEBHOOK_PATH, json=payload, headers={SECRET_HEADER: "guess"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 
@@ -13,18 +15,34 @@ _MEDIA_KINDS = ("voice", "audio", "photo", "video", "video_note", "sticker", "do
 
 
 def to_inbound(update: Update) -> Inbound | None:
-    """The neutral event behind an update from a private chat, or None when there is nothing to handle."""
+    """The neutral event behind an update from a private chat or a supergroup; None when there is nothing to handle."""
     user = update.effective_user
-    if user is None or update.effective_chat is None or update.effective_chat.type != "private":
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot or chat.type not in {"private", "supergroup", "group"}:
         return None
-    common = {"channel": CHANNEL, "user_id": str(user.id), "platform_msg_id": str(update.update_id)}
+    common: dict[str, Any] = {
+        "channel": CHANNEL,
+        "user_id": str(user.id),
+        "platform_msg_id": str(update.update_id),
+        "sender_name": user.full_name,
+    }
+    if chat.type != "private":
+        common["chat_id"] = str(chat.id)
     if update.callback_query is not None:
-        return Inbound(kind=BUTTON, payload=update.callback_query.data or "", **common)
+        origin = update.callback_query.message
+        if origin is not None and chat.type != "private":
+            common["reply_to"] = str(origin.message_id)
+        return Inbound(kind=BUTTON, payload=update.callback_query.data or "", can_toast=True, **common)
     message = update.message
     if message is None:
         return None
     if message.date:
-        common["received_at"] = message.date  # type: ignore[assignment]
+        common["received_at"] = message.date
+    if chat.type != "private":
+        common["thread_id"] = message.message_thread_id if message.is_topic_message else None
+        replied = message.reply_to_message
+        if replied is not None and not (message.is_topic_message and replied.message_id == message.message_thread_id):
+            common["reply_to"] = str(replied.message_id)
     if message.text is not None:
         kind = COMMAND if message.text.startswith("/") else TEXT
         return Inbound(kind=kind, text=message.text, **common)

@@ -10,8 +10,8 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from channels.telegram.convert import keyboard, split_text, to_inbound
-from channels.telegram.ratelimit import PerChatRateLimiter
+from channels.telegram.convert import to_inbound
+from handlers.cards import TOAST
 from handlers.context import BotContext
 from handlers.router import handle
 
@@ -30,6 +30,7 @@ COMMANDS = [
     BotCommand("caidat", "Đổi ngôn ngữ, xã, thôn"),
     BotCommand("riengtu", "Bot lưu gì về bạn"),
 ]
+TOAST_LIMIT = 200
 
 
 def build_application(ctx: BotContext, token: str, api_url: str, *, polling: bool) -> Application:
@@ -40,7 +41,6 @@ def build_application(ctx: BotContext, token: str, api_url: str, *, polling: boo
         .token(token)
         .base_url(f"{root}/bot{{token}}")
         .base_file_url(f"{root}/file/bot{{token}}")
-        .rate_limiter(PerChatRateLimiter())
         .concurrent_updates(CONCURRENT_UPDATES)
     )
     if not polling:
@@ -63,19 +63,16 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer one update: acknowledge a button press, route the event, send the replies."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    """Route one update; its replies were queued in the outbox with it. A pressed button is acknowledged,
+    with a short notice when the handler gave one."""
     inbound = to_inbound(update)
-    if inbound is None or update.effective_chat is None:
-        return
-    ctx: BotContext = context.application.bot_data[CONTEXT_KEY]
-    chat_id = update.effective_chat.id
-    for reply in await handle(ctx, inbound):
-        chunks = split_text(reply.text)
-        for number, chunk in enumerate(chunks, start=1):
-            markup = keyboard(reply) if number == len(chunks) else None
-            await context.bot.send_message(chat_id, chunk, reply_markup=markup)
+    replies = []
+    if inbound is not None:
+        ctx: BotContext = context.application.bot_data[CONTEXT_KEY]
+        replies = await handle(ctx, inbound)
+    if update.callback_query is not None:
+        notice = next((r.text for r in replies if r.action == TOAST), None)
+        await update.callback_query.answer(notice[:TOAST_LIMIT] if notice else None, show_alert=False)
 
 
 async def register_commands(application: Application) -> None:

@@ -1,0 +1,75 @@
+"""Sends neutral messages through the Bot API for the outbox; Telegram errors become retry or give-up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Bot, Message, ReplyParameters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from channels.telegram.convert import keyboard, split_text
+from core.delivery import RetryLater, Undeliverable
+from core.messages import Outbound
+
+_MEDIA_METHODS = {"photo": "send_photo", "voice": "send_voice", "audio": "send_audio", "video": "send_video"}
+
+
+class TelegramSender:
+    """The outbox's Telegram sender."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._forums: dict[str, bool] = {}
+
+    async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
+        """Send media first (with the text as caption when short), then the text in chunks."""
+        try:
+            return await self._deliver(int(chat_id), message, thread_id)
+        except RetryAfter as error:
+            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after)) from error
+        except Forbidden as error:
+            raise Undeliverable(f"Telegram: {error.message}") from error
+        except BadRequest as error:
+            raise Undeliverable(f"Telegram: {error.message}") from error
+        except NetworkError as error:
+            raise RetryLater(f"Telegram: {error.message}") from error
+
+    async def open_topic(self, chat_id: str, title: str) -> int | None:
+        """A new forum topic when the group has topics enabled; None otherwise."""
+        try:
+            if chat_id not in self._forums:
+                chat = await self.bot.get_chat(int(chat_id))
+                self._forums[chat_id] = bool(chat.is_forum)
+            if not self._forums[chat_id]:
+                return None
+            topic = await self.bot.create_forum_topic(int(chat_id), title[:128])
+        except RetryAfter as error:
+            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after)) from error
+        except (Forbidden, BadRequest):
+            return None  # no right to manage topics: fall back to replies under the card
+        except NetworkError as error:
+            raise RetryLater(f"Telegram: {error.message}") from error
+        return topic.message_thread_id
+
+    async def _deliver(self, chat_id: int, message: Outbound, thread_id: int | None) -> str | None:
+        reply = ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) if message.reply_to else None
+        common = {"message_thread_id": thread_id, "reply_parameters": reply}
+        first: Message | None = None
+        text = message.text
+        for media in message.media:
+            method = getattr(self.bot, _MEDIA_METHODS.get(media.kind, "send_document"))
+            caption = text if text and len(text) <= 1000 and not message.buttons else None
+            sent = await method(chat_id, media.file_id, caption=caption, **common)
+            first = first or sent
+            if caption:
+                text = ""
+        chunks = split_text(text) if text else []
+        for number, chunk in enumerate(chunks, start=1):
+            markup = keyboard(message) if number == len(chunks) else None
+            sent = await self.bot.send_message(chat_id, chunk, reply_markup=markup, **common)
+            first = first or sent
+        return str(first.message_id) if first is not None else None
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,120 @@
+"""The outbox table: messages are written in the unit of work that decided them, and sent after it commits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.messages import Button, Media, Outbound
+from models import OutboxMessage
+
+PENDING = "pending"
+SENT = "sent"
+DEAD = "dead"
+MERGED = "merged"
+MAX_ATTEMPTS = 8
+
+
+def to_body(message: Outbound) -> dict[str, Any]:
+    """A JSON-safe copy of a neutral message."""
+    return {
+        "text": message.text,
+        "buttons": [[[b.label, b.data] for b in row] for row in message.buttons],
+        "media": [asdict(m) for m in message.media],
+        "reply_to": message.reply_to,
+        "action": message.action,
+    }
+
+
+def from_body(body: dict[str, Any]) -> Outbound:
+    """The neutral message stored by `to_body`."""
+    return Outbound(
+        text=body.get("text", ""),
+        buttons=tuple(tuple(Button(label, data) for label, data in row) for row in body.get("buttons", [])),
+        media=tuple(Media(**m) for m in body.get("media", [])),
+        reply_to=body.get("reply_to"),
+        action=body.get("action"),
+    )
+
+
+def enqueue(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    message: Outbound,
+    *,
+    purpose: str = "reply",
+    ticket_id: int | None = None,
+    topic: str | None = None,
+) -> OutboxMessage:
+    """Queue a message; it is sent once the caller's transaction commits."""
+    body = to_body(message)
+    if topic:
+        body["topic"] = topic
+    row = OutboxMessage(channel=channel, chat_id=chat_id, purpose=purpose, body=body, ticket_id=ticket_id)
+    session.add(row)
+    return row
+
+
+async def claim_due(
+    session: AsyncSession, channels: list[str], now: datetime, lease: timedelta, limit: int = 200
+) -> list[OutboxMessage]:
+    """Lease the oldest due messages of these channels (FOR UPDATE SKIP LOCKED where the database has it)."""
+    due = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.channel.in_(channels),
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(await session.scalars(due))
+    for row in rows:
+        row.lease_until = now + lease
+    await session.flush()
+    return rows
+
+
+async def next_due(session: AsyncSession, channels: list[str]) -> datetime | None:
+    """When the earliest waiting message becomes due (None when nothing waits)."""
+    query = select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.status == PENDING, OutboxMessage.channel.in_(channels)
+    )
+    return await session.scalar(query)
+
+
+async def release_all_leases(session: AsyncSession) -> int:
+    """Forget every lease (at the start of the only process, e.g. on SQLite after a crash)."""
+    result = await session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == PENDING).values(lease_until=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... at most 5 minutes."""
+    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
+
+
+async def sent_count_since(session: AsyncSession, chat_id: str, since: datetime) -> int:
+    """How many messages went into one chat since a moment (the group limit's count)."""
+    query = select(func.count()).where(
+        OutboxMessage.chat_id == chat_id, OutboxMessage.status == SENT, OutboxMessage.sent_at >= since
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def ticket_of_message(session: AsyncSession, chat_id: str, platform_msg_id: str) -> int | None:
+    """The ticket a sent message belongs to (a volunteer replied to it)."""
+    query = select(OutboxMessage.ticket_id).where(
+        OutboxMessage.chat_id == chat_id, OutboxMessage.platform_msg_id == platform_msg_id
+    )
+    return await session.scalar(query.limit(1))

@@ -1,0 +1,286 @@
+"""Drains the outbox: platform limits, retries with back-off, and failures made visible.
+
+One task per chat sends that chat's messages in order (about one a second, short bursts allowed);
+chats are served side by side under an overall per-channel rate. A group gets at most 20 messages
+a minute: when more wait, plain notices are bundled into one digest. Results are written back in
+batches, so a busy bot does not pay a transaction per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.delivery import RetryLater, Sender, Undeliverable
+from core.outbox import DEAD, MAX_ATTEMPTS, MERGED, SENT, backoff, claim_due, from_body, next_due
+from models import OutboxMessage, Ticket
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+FailureHook = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
+LEASE = timedelta(seconds=60)
+IDLE_WAKE_SECONDS = 5.0
+GROUP_PER_MINUTE = 20
+DIGEST_PURPOSES = frozenset({"relay", "notice"})
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._stamp = time.monotonic()
+
+    def reserve(self) -> float:
+        """Take a token, possibly ahead of time; the seconds to wait before using it."""
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate) - 1
+        self._stamp = now
+        return max(0.0, -self._tokens / self.rate)
+
+    async def take(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+@dataclass
+class _Outcome:
+    row_id: int
+    status: str
+    error: str | None = None
+    platform_msg_id: str | None = None
+    not_before: datetime | None = None
+    thread_id: int | None = None
+    merged_into: int | None = None
+
+
+class OutboxWorker:
+    """Sends what the outbox holds through each channel's sender."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, Sender],
+        *,
+        clock: Clock = utcnow,
+        per_second: Mapping[str, float] | None = None,
+        on_failure: FailureHook | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.senders = dict(senders)
+        self.clock = clock
+        self.on_failure = on_failure
+        self._overall = {name: TokenBucket(rate, rate) for name, rate in (per_second or {}).items()}
+        self._chat_buckets: dict[str, TokenBucket] = {}
+        self._group_sends: dict[str, deque[float]] = {}
+        self._queues: dict[str, deque[OutboxMessage]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._outcomes: list[_Outcome] = []
+        self._cards: dict[int, tuple[str | None, int | None]] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New messages were committed: look now rather than at the next tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send until cancelled."""
+        while True:
+            try:
+                busy = await self.step()
+            except Exception:
+                log.exception("outbox pass failed; retrying shortly")
+                busy = False
+            if not busy:
+                await self._idle()
+
+    async def drain(self) -> None:
+        """Send everything that is due now, and wait for it (tests and shutdown)."""
+        while await self.step() or self._tasks:
+            if self._tasks:
+                await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+
+    async def step(self) -> bool:
+        """Write back finished sends and lease newly due messages; True when there was work."""
+        self._wake.clear()
+        outcomes, self._outcomes = self._outcomes, []
+        channels = list(self.senders)
+        async with self.sessions() as session, session.begin():
+            if outcomes:
+                await self._write_back(session, outcomes)
+            rows = await claim_due(session, channels, self.clock(), LEASE) if channels else []
+            await self._load_cards(session, rows)
+        for row in rows:
+            self._queues.setdefault(row.chat_id, deque()).append(row)
+            if row.chat_id not in self._tasks:
+                self._tasks[row.chat_id] = asyncio.create_task(self._serve_chat(row.chat_id))
+        return bool(outcomes or rows)
+
+    async def _load_cards(self, session: AsyncSession, rows: list[OutboxMessage]) -> None:
+        """Where each ticket's group messages go: under its card, or in its forum topic."""
+        wanted = {r.ticket_id for r in rows if r.ticket_id is not None and r.purpose != "card"} - set(self._cards)
+        if not wanted:
+            return
+        query = select(Ticket.id, Ticket.card_message_id, Ticket.thread_id).where(Ticket.id.in_(wanted))
+        for ticket_id, card_id, thread_id in await session.execute(query):
+            if card_id is not None:
+                self._cards[ticket_id] = (card_id, thread_id)
+
+    async def _idle(self) -> None:
+        async with self.sessions() as session:
+            due = await next_due(session, list(self.senders)) if self.senders else None
+        timeout = IDLE_WAKE_SECONDS
+        if due is not None:
+            timeout = min(timeout, max(0.0, (_aware(due) - self.clock()).total_seconds()))
+        if self._tasks:
+            timeout = min(timeout, 0.05)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _serve_chat(self, chat_id: str) -> None:
+        """Send one chat's messages in order; a temporary failure stops the chat's turn."""
+        queue = self._queues[chat_id]
+        try:
+            while queue:
+                row = queue.popleft()
+                if self._group_full(row) and row.purpose in DIGEST_PURPOSES:
+                    row = self._bundle(row, queue)
+                await self._pace(row)
+                outcome = await self._send(row)
+                self._outcomes.append(outcome)
+                if outcome.not_before is not None:
+                    self._outcomes.extend(_Outcome(r.id, "release", not_before=outcome.not_before) for r in queue)
+                    queue.clear()
+        finally:
+            del self._tasks[chat_id]
+            self._queues.pop(chat_id, None)
+            self._wake.set()
+
+    def _group_full(self, row: OutboxMessage) -> bool:
+        sends = self._group_sends.get(row.chat_id)
+        if not _is_group(row.chat_id) or sends is None:
+            return False
+        while sends and sends[0] < time.monotonic() - 60:
+            sends.popleft()
+        return len(sends) >= GROUP_PER_MINUTE
+
+    def _bundle(self, row: OutboxMessage, queue: deque[OutboxMessage]) -> OutboxMessage:
+        """Fold the waiting plain notices of a busy group into one digest message."""
+        parts = [row]
+        for other in list(queue):
+            if other.purpose in DIGEST_PURPOSES and not other.body.get("buttons"):
+                parts.append(other)
+                queue.remove(other)
+        if len(parts) == 1:
+            return row
+        for other in parts[1:]:
+            self._outcomes.append(_Outcome(other.id, MERGED, merged_into=row.id))
+        digest = "\n\n".join(p.body.get("text", "") for p in parts)
+        row.body = {**row.body, "text": f"🗂 ({len(parts)})\n{digest}", "reply_to": None}
+        row.ticket_id = None
+        return row
+
+    async def _pace(self, row: OutboxMessage) -> None:
+        if _is_group(row.chat_id):
+            sends = self._group_sends.setdefault(row.chat_id, deque())
+            if self._group_full(row):
+                await asyncio.sleep(max(0.0, sends[0] + 60 - time.monotonic()))
+            sends.append(time.monotonic())
+        bucket = self._chat_buckets.setdefault(row.chat_id, TokenBucket(1.0, 3.0))
+        await bucket.take()
+        overall = self._overall.get(row.channel)
+        if overall is not None:
+            await overall.take()
+
+    async def _send(self, row: OutboxMessage) -> _Outcome:
+        sender = self.senders[row.channel]
+        message = from_body(row.body)
+        thread_id = None
+        card = self._cards.get(row.ticket_id) if row.ticket_id is not None and row.purpose != "card" else None
+        if card is not None and _is_group(row.chat_id):
+            card_id, thread_id = card
+            if thread_id is None and message.reply_to is None:
+                message = replace(message, reply_to=card_id)
+        try:
+            if row.body.get("topic") and hasattr(sender, "open_topic"):
+                thread_id = await sender.open_topic(row.chat_id, row.body["topic"])
+            message_id = await sender.deliver(row.chat_id, message, thread_id=thread_id)
+        except RetryLater as error:
+            if row.attempts + 1 >= MAX_ATTEMPTS:
+                return _Outcome(row.id, DEAD, error=error.reason)
+            wait = max(timedelta(seconds=error.seconds), backoff(row.attempts + 1))
+            return _Outcome(row.id, "retry", error=error.reason, not_before=self.clock() + wait)
+        except Undeliverable as error:
+            return _Outcome(row.id, DEAD, error=error.reason)
+        except Exception as error:  # a bug in a sender must not stop the outbox
+            log.exception("sender %s failed unexpectedly", row.channel)
+            return _Outcome(row.id, DEAD, error=f"{type(error).__name__}")
+        if row.purpose == "card" and row.ticket_id is not None:
+            self._cards[row.ticket_id] = (message_id, thread_id)
+        return _Outcome(row.id, SENT, platform_msg_id=message_id, thread_id=thread_id)
+
+    async def _write_back(self, session: AsyncSession, outcomes: list[_Outcome]) -> None:
+        rows = {row.id: row for row in await _rows(session, [o.row_id for o in outcomes])}
+        now = self.clock()
+        for outcome in outcomes:
+            row = rows.get(outcome.row_id)
+            if row is None:
+                continue
+            row.lease_until = None
+            if outcome.status == "release":
+                row.not_before = outcome.not_before or now
+            elif outcome.status == "retry":
+                row.attempts += 1
+                row.last_error = outcome.error
+                row.not_before = outcome.not_before or now
+            elif outcome.status in {SENT, MERGED}:
+                row.status = outcome.status
+                row.sent_at = now
+                row.platform_msg_id = outcome.platform_msg_id
+                if outcome.status == SENT:
+                    row.attempts += 1
+                    await _remember_card(session, row, outcome)
+            else:
+                row.status = DEAD
+                row.attempts += 1
+                row.last_error = outcome.error
+                log.warning("message %s to %s given up: %s", row.id, row.channel, outcome.error)
+                if self.on_failure is not None:
+                    await self.on_failure(session, row, outcome.error or "")
+
+
+async def _rows(session: AsyncSession, ids: list[int]) -> list[OutboxMessage]:
+    return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))))
+
+
+async def _remember_card(session: AsyncSession, row: OutboxMessage, outcome: _Outcome) -> None:
+    """A ticket's card was posted: keep its message id (and forum topic) for replies and later posts."""
+    if row.purpose != "card" or row.ticket_id is None:
+        return
+    ticket = await session.get(Ticket, row.ticket_id)
+    if ticket is not None:
+        ticket.card_message_id = outcome.platform_msg_id
+        ticket.thread_id = outcome.thread_id
+
+
+def _is_group(chat_id: str) -> bool:
+    """Telegram group and supergroup ids are negative."""
+    return chat_id.startswith("-")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,202 @@
+"""Tickets: a resident's request for a person, from opening to rating.
+
+States: new -> claimed -> waiting (a member answered, waiting for the resident) -> closed.
+`with_officers` marks a ticket handed to the commune's officers. Every change that two people
+could make at once (claim, close) is one conditional UPDATE, so exactly one of them wins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.privacy import clean_for_storage
+from models import Commune, Member, Ticket, TicketEvent, User
+
+NEW = "new"
+CLAIMED = "claimed"
+WAITING = "waiting"
+CLOSED = "closed"
+OPEN_STATES = (NEW, CLAIMED, WAITING)
+LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+
+
+async def commune_for(session: AsyncSession, user: User) -> Commune | None:
+    """The commune that answers this resident: theirs, else the default one, else the first one."""
+    if user.commune:
+        commune = await session.get(Commune, user.commune)
+        if commune is not None:
+            return commune
+    query = select(Commune).order_by(Commune.is_default.desc(), Commune.created_at, Commune.slug)
+    return await session.scalar(query.limit(1))
+
+
+async def open_ticket_of(session: AsyncSession, user_id: int) -> Ticket | None:
+    """The resident's ticket that is still open, if any."""
+    query = select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(OPEN_STATES))
+    return await session.scalar(query.order_by(Ticket.id.desc()).limit(1))
+
+
+async def open_ticket(
+    session: AsyncSession,
+    user: User,
+    commune: Commune,
+    *,
+    summary: str,
+    reason: str,
+    bot_intent: str | None,
+    now: datetime,
+) -> Ticket:
+    """A new ticket for the resident in their commune."""
+    ticket = Ticket(
+        user_id=user.id,
+        commune=commune.slug,
+        village=user.village,
+        channel=user.channel,
+        language=user.language,
+        reason=reason,
+        summary=clean_for_storage(summary),
+        bot_intent=bot_intent,
+        created_at=now,
+        group_chat_id=str(commune.telegram_group_id) if commune.telegram_group_id else None,
+    )
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+def add_event(
+    session: AsyncSession,
+    ticket: Ticket,
+    author: str,
+    text: str,
+    now: datetime,
+    *,
+    member_id: int | None = None,
+    attachments: list[dict[str, str]] | None = None,
+) -> TicketEvent:
+    """One line of the ticket's conversation, masked."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        author=author,
+        member_id=member_id,
+        text_masked=clean_for_storage(text),
+        attachments=attachments or None,
+        created_at=now,
+    )
+    session.add(event)
+    if author == "resident" and ticket.status == WAITING:
+        ticket.status = CLAIMED if ticket.assignee_id is not None else NEW
+        ticket.waiting_since = None
+    return event
+
+
+async def claim(session: AsyncSession, ticket_id: int, member: Member, now: datetime) -> bool:
+    """Take an unclaimed ticket; exactly one of several simultaneous claims succeeds."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATES))
+        .values(assignee_id=member.id, claimed_at=now, status=CLAIMED)
+        .execution_options(synchronize_session=False)
+        .returning(Ticket.id)
+    )
+    claimed = result.first() is not None
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is not None:
+        await session.refresh(ticket)
+    return claimed
+
+
+async def record_member_reply(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """A member answered: the first response time is kept, and the ticket waits for the resident."""
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    ticket.status = WAITING
+    ticket.waiting_since = now
+
+
+async def hand_to_officers(session: AsyncSession, ticket: Ticket, now: datetime) -> bool:
+    """Mark the ticket for the commune's officers; False when it already was."""
+    if ticket.with_officers or ticket.status == CLOSED:
+        return False
+    ticket.with_officers = True
+    ticket.escalated_at = ticket.escalated_at or now
+    return True
+
+
+async def close(session: AsyncSession, ticket_id: int, now: datetime, reason: str) -> Ticket | None:
+    """Close an open ticket; None when it was already closed (nobody closes it twice)."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status.in_(OPEN_STATES))
+        .values(status=CLOSED, closed_at=now, closed_reason=reason)
+        .execution_options(synchronize_session=False)
+        .returning(Ticket.id)
+    )
+    if result.first() is None:
+        return None
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is not None:
+        await session.refresh(ticket)
+    return ticket
+
+
+async def rate(session: AsyncSession, ticket_id: int, user_id: int, stars: int) -> Ticket | None:
+    """The resident's 1–5 rating of their closed ticket."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None or ticket.user_id != user_id or ticket.status != CLOSED or not 1 <= stars <= 5:
+        return None
+    ticket.rating = stars
+    return ticket
+
+
+async def queue(session: AsyncSession, communes: list[str], *, officers_only: bool = False) -> list[Ticket]:
+    """Open tickets of these communes, oldest first."""
+    query = select(Ticket).where(Ticket.commune.in_(communes), Ticket.status.in_(OPEN_STATES))
+    if officers_only:
+        query = query.where(Ticket.with_officers.is_(True))
+    return list(await session.scalars(query.order_by(Ticket.created_at, Ticket.id)))
+
+
+async def assigned_to(session: AsyncSession, member_ids: list[int]) -> list[Ticket]:
+    """Open tickets these memberships hold."""
+    query = select(Ticket).where(Ticket.assignee_id.in_(member_ids), Ticket.status.in_(OPEN_STATES))
+    return list(await session.scalars(query.order_by(Ticket.created_at, Ticket.id)))
+
+
+async def events(session: AsyncSession, ticket_id: int, limit: int = 10) -> list[TicketEvent]:
+    """The last lines of a ticket's conversation, oldest first."""
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id.desc())
+    return list(reversed(list(await session.scalars(query.limit(limit)))))
+
+
+async def ticket_by_topic(session: AsyncSession, group_chat_id: str, thread_id: int) -> Ticket | None:
+    """The ticket whose forum topic this is."""
+    query = select(Ticket).where(Ticket.group_chat_id == group_chat_id, Ticket.thread_id == thread_id)
+    return await session.scalar(query.limit(1))
+
+
+async def claim_due(session: AsyncSession, condition: object, values: dict[str, object]) -> list[int]:
+    """Mark the tickets matching `condition` in one UPDATE and return their ids (a job's claim)."""
+    result = await session.execute(
+        update(Ticket)
+        .where(condition)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+        .returning(Ticket.id)  # type: ignore[arg-type]
+    )
+    return [row[0] for row in result]
+
+
+def in_duty_hours(commune: Commune, now: datetime) -> bool:
+    """Whether the commune's team is on duty at this moment (local time)."""
+    hour = (now + LOCAL_OFFSET).hour
+    return commune.duty_start_hour <= hour < commune.duty_end_hour
+
+
+async def count_open(session: AsyncSession, commune: str) -> int:
+    """Open tickets of a commune."""
+    query = select(func.count()).where(Ticket.commune == commune, Ticket.status.in_(OPEN_STATES))
+    return int(await session.scalar(query) or 0)

@@ -1,0 +1,224 @@
+"""The members' side: the volunteers' group, card buttons, replies to residents, private commands.
+
+Every action checks on the server that the person is a member of the ticket's commune.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.i18n import translator
+from core.knowledge_edit import add_pending_paraphrase
+from core.members import commune_of_group, members_with_role, membership, memberships, redeem_invite
+from core.messages import BUTTON, COMMAND, Inbound, Outbound
+from core.outbox import enqueue, ticket_of_message
+from core.tickets import (
+    CLOSED,
+    add_event,
+    assigned_to,
+    claim,
+    close,
+    events,
+    hand_to_officers,
+    queue,
+    record_member_reply,
+    ticket_by_topic,
+)
+from handlers import cards
+from handlers.context import BotContext
+from handlers.escalation import rating_request
+from models import Member, Ticket, User
+
+MEMBER_COMMANDS = frozenset({"join", "queue", "mine", "ticket"})
+NOT_MEMBER = "Bạn chưa là thành viên tổ hỗ trợ của xã này. Xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
+
+
+async def on_group_message(ctx: BotContext, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
+    """A message in a volunteers' group: a reply on a ticket reaches the resident; other chatter is ignored."""
+    commune = await commune_of_group(session, inbound.chat_id)
+    if commune is None:
+        return []
+    if inbound.kind == BUTTON:
+        return await on_button(ctx, session, inbound)
+    if inbound.kind == COMMAND:
+        return []
+    ticket = await _ticket_for_reply(session, inbound)
+    if ticket is None or ticket.commune != commune.slug:
+        return []
+    member = await membership(session, commune.slug, inbound.channel, inbound.user_id)
+    if member is None:
+        return [Outbound(NOT_MEMBER, reply_to=inbound.reply_to)]
+    return await _reply_to_resident(ctx, session, ticket, member, inbound)
+
+
+async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
+    """A card button, pressed in the group or in a private chat."""
+    parts = inbound.payload.removeprefix(cards.VOLUNTEER_PREFIX).split(":")
+    if len(parts) not in {2, 3} or not parts[1].isdigit():
+        return [cards.toast("Nút không hợp lệ.")]
+    action, ticket_id, extra = parts[0], int(parts[1]), (parts[2] if len(parts) == 3 else "")
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        return [cards.toast("Không tìm thấy yêu cầu này.")]
+    member = await membership(session, ticket.commune, inbound.channel, inbound.user_id)
+    if member is None:
+        return [cards.toast(NOT_MEMBER)]
+    if ticket.status == CLOSED and action != cards.LEARN:
+        return [cards.toast(f"Yêu cầu #{ticket.id} đã đóng.")]
+    now = ctx.clock()
+    if action == cards.CLAIM:
+        if await claim(session, ticket.id, member, now):
+            _post(
+                session,
+                ticket,
+                f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân.",
+            )
+            return [cards.toast(f"Bạn đã nhận #{ticket.id}.")]
+        holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
+        return [cards.toast(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.")]
+    if action == cards.OFFICERS:
+        if await hand_to_officers(session, ticket, now):
+            add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
+            await notify_officers(ctx, session, ticket, f"👮 #{ticket.id} được chuyển cho công an xã.")
+            return [cards.toast(f"Đã chuyển #{ticket.id} cho công an xã.")]
+        return [cards.toast(f"#{ticket.id} đã ở chỗ công an xã.")]
+    if action == cards.CLOSE:
+        return [cards.toast(await close_ticket(ctx, session, ticket, member, "closed"))]
+    if action in {cards.TEMPLATES, cards.TEACH}:
+        suggestions = ctx.knowledge.matcher.alternatives(ticket.summary or "", limit=5)
+        if action == cards.TEMPLATES:
+            intro = "chọn câu trả lời mẫu để gửi cho người dân:"
+            return [cards.choose_faq(ticket, ctx.knowledge, suggestions, cards.SEND, intro)]
+        intro = "câu hỏi này thuộc mục nào? (bot sẽ học sau khi quản trị duyệt)"
+        return [cards.choose_faq(ticket, ctx.knowledge, suggestions, cards.LEARN, intro)]
+    if action == cards.SEND and extra in ctx.knowledge.entries:
+        entry = ctx.knowledge.entries[extra]
+        await _to_resident(ctx, session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
+        add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
+        await record_member_reply(session, ticket, now)
+        return [cards.toast(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.")]
+    if action == cards.LEARN and extra in ctx.knowledge.entries:
+        added = await add_pending_paraphrase(session, extra, ticket.summary)
+        if added:
+            return [cards.toast("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.")]
+        return [cards.toast("Câu này đã có, hoặc quá ngắn để học.")]
+    return [cards.toast("Nút không hợp lệ.")]
+
+
+async def close_ticket(
+    ctx: BotContext, session: AsyncSession, ticket: Ticket, member: Member | None, reason: str
+) -> str:
+    """Close once, ask the resident for a rating, and say so in the group."""
+    closed = await close(session, ticket.id, ctx.clock(), reason)
+    if closed is None:
+        return f"#{ticket.id} đã đóng rồi."
+    who = cards.member_label(member) if member else "hệ thống"
+    _post(session, closed, f"✅ #{closed.id} đã đóng ({who}).")
+    await _to_resident(ctx, session, closed, rating_request(translator(closed.language), closed))
+    return f"Đã đóng #{closed.id}."
+
+
+async def notify_officers(
+    ctx: BotContext, session: AsyncSession, ticket: Ticket, text: str, admins: bool = False
+) -> None:
+    """Tell the group, and each officer (and admin) of the commune in private."""
+    _post(session, ticket, text)
+    roles = ("officer", "admin") if admins else ("officer",)
+    for member in await members_with_role(session, ticket.commune, roles):
+        body = Outbound(f"{text}\n{ticket.summary[:200]}", buttons=cards.actions(ticket.id))
+        enqueue(session, member.channel, member.external_id, body, purpose="notice", ticket_id=ticket.id)
+
+
+async def on_command(
+    ctx: BotContext, session: AsyncSession, user: User, name: str, argument: str, name_shown: str
+) -> Outbound:
+    """/join CODE, /queue, /mine, /ticket N in a private chat with the bot."""
+    if name == "join":
+        member = await redeem_invite(session, argument.strip(), user.channel, user.external_id, name_shown, ctx.clock())
+        if member is None:
+            return Outbound("Mã mời không đúng, đã dùng hoặc đã hết hạn. Xin quản trị xã một mã mới.")
+        return Outbound(
+            f"Chào mừng! Bạn đã là {_ROLE_NAMES[member.role]} của xã {member.commune}. "
+            "Các lệnh: /queue (yêu cầu đang mở), /mine (yêu cầu bạn nhận), /ticket <số>."
+        )
+    mine = await memberships(session, user.channel, user.external_id)
+    if not mine:
+        return Outbound(NOT_MEMBER)
+    if name == "queue":
+        officer = all(m.role == "officer" for m in mine)
+        tickets = await queue(session, [m.commune for m in mine], officers_only=officer)
+        return cards.queue_list("Yêu cầu đang mở", tickets)
+    if name == "mine":
+        return cards.queue_list("Yêu cầu bạn đang nhận", await assigned_to(session, [m.id for m in mine]))
+    ticket = await session.get(Ticket, int(argument)) if argument.strip().isdigit() else None
+    if ticket is None or ticket.commune not in {m.commune for m in mine}:
+        return Outbound("Không tìm thấy yêu cầu này trong xã của bạn. Ví dụ: /ticket 12")
+    holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
+    return cards.card(
+        ticket, await events(session, ticket.id), ctx.knowledge, cards.member_label(holder) if holder else ""
+    )
+
+
+_ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ công an", "admin": "quản trị"}
+
+
+async def _reply_to_resident(
+    ctx: BotContext, session: AsyncSession, ticket: Ticket, member: Member, inbound: Inbound
+) -> list[Outbound]:
+    if ticket.status == CLOSED:
+        return [Outbound(f"#{ticket.id} đã đóng; tin này không được gửi.", reply_to=inbound.reply_to)]
+    now = ctx.clock()
+    if ticket.assignee_id is None:
+        await claim(session, ticket.id, member, now)
+    if ticket.assignee_id != member.id and member.role == "volunteer":
+        holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
+        text = f"#{ticket.id} do {cards.member_label(holder)} nhận; tin này không được gửi."
+        return [Outbound(text, reply_to=inbound.reply_to)]
+    media = inbound.media
+    note = ""
+    if media and ticket.channel != "telegram":
+        media, note = (), "\n(Cán bộ có gửi ảnh/ghi âm; kênh này chưa nhận được, cán bộ sẽ nhắn bằng chữ.)"
+    _ = translator(ticket.language)
+    header = _("🙋 Cán bộ {name}:").format(name=member.name or _("tổ hỗ trợ"))
+    await _to_resident(ctx, session, ticket, Outbound(f"{header} {inbound.text}{note}".strip(), media=media))
+    add_event(
+        session,
+        ticket,
+        "member",
+        inbound.text,
+        now,
+        member_id=member.id,
+        attachments=[{"kind": m.kind} for m in inbound.media],
+    )
+    await record_member_reply(session, ticket, now)
+    if note:
+        return [
+            Outbound(
+                "⚠️ Ảnh/ghi âm chưa chuyển được sang kênh của người dân; hãy nhắn bằng chữ.", reply_to=inbound.reply_to
+            )
+        ]
+    return []
+
+
+async def _to_resident(ctx: BotContext, session: AsyncSession, ticket: Ticket, message: Outbound) -> None:
+    resident = await session.get(User, ticket.user_id)
+    if resident is not None:
+        enqueue(session, resident.channel, resident.external_id, message, purpose="relay", ticket_id=ticket.id)
+
+
+def _post(session: AsyncSession, ticket: Ticket, text: str) -> None:
+    if ticket.group_chat_id:
+        enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket.id)
+
+
+async def _ticket_for_reply(session: AsyncSession, inbound: Inbound) -> Ticket | None:
+    """The ticket a group message answers: by its forum topic, or by the message it replies to."""
+    if inbound.thread_id is not None:
+        ticket = await ticket_by_topic(session, inbound.chat_id, inbound.thread_id)
+        if ticket is not None:
+            return ticket
+    if inbound.reply_to:
+        ticket_id = await ticket_of_message(session, inbound.chat_id, inbound.reply_to)
+        if ticket_id is not None:
+            return await session.get(Ticket, ticket_id)
+    return None
