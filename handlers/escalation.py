@@ -27,6 +27,7 @@ RATE_PREFIX = "rt:"
 DIALOG = "intake"
 RELAY_ACK = "relayed"
 MAX_PLACE_CHARS = 128
+MAX_PLACE_WORDS = 6
 
 
 async def request_person(
@@ -69,9 +70,12 @@ async def request_person(
     return [_ask_problem(_)]
 
 
-async def in_intake(session: AsyncSession, user_id: int) -> bool:
+async def takes_text(session: AsyncSession, user_id: int, text: str) -> bool:
+    """Whether the intake is waiting for this text: any description of the problem, or a short place name."""
     state = await dialog_state(session, user_id)
-    return state is not None and state.dialog == DIALOG
+    if state is None or state.dialog != DIALOG:
+        return False
+    return state.step == "problem" or len(text.split()) <= MAX_PLACE_WORDS
 
 
 async def on_text(
@@ -183,7 +187,12 @@ async def _open(ctx: BotContext, session: AsyncSession, user: User, data: dict, 
                 purpose="relay",
                 ticket_id=ticket.id,
             )
-    return [_opened(_, ticket, commune, in_duty_hours(commune, now))]
+    opened = _opened(_, ticket, commune, in_duty_hours(commune, now))
+    guess = ctx.knowledge.entries.get(data.get("intent") or "")
+    if guess is not None:
+        hint = Button(_("📄 Trong lúc chờ, đọc: {question}").format(question=guess.question)[:60], f"faq:{guess.id}")
+        opened = replace(opened, buttons=((hint,), *opened.buttons))
+    return [opened]
 
 
 def _opened(_: Translate, ticket: Ticket, commune: Commune, on_duty: bool) -> Outbound:

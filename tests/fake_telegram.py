@@ -39,6 +39,8 @@ class FakeTelegram:
     server: TestServer | None = None
     stamp_calls: bool = False
     wait_seconds: float = WAIT_SECONDS
+    forums: set[int] = field(default_factory=set)
+    _next_thread_id: int = 500
 
     @property
     def url(self) -> str:
@@ -69,8 +71,13 @@ class FakeTelegram:
         """Make the next call of `method` fail with this HTTP status and JSON body."""
         self.failures.setdefault(method, []).append((status, body))
 
-    def sent(self, method: str = "sendMessage") -> list[Call]:
-        return [call for call in self.calls if call.method == method]
+    def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
+        """Successful calls of one method (to one chat, when given)."""
+        return [
+            call
+            for call in self.calls
+            if call.method == method and (chat_id is None or int(call.params.get("chat_id", 0)) == chat_id)
+        ]
 
     async def wait_for(self, predicate: Callable[[FakeTelegram], bool]) -> None:
         """Block until the recorded calls satisfy `predicate` (bounded, so a broken bot fails the test)."""
@@ -121,7 +128,13 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in {"sendMessage", "editMessageText", "sendPhoto", "sendVoice"}:
+        if method == "getChat":
+            chat_id = int(params["chat_id"])
+            return {"id": chat_id, "type": "supergroup", "title": "Tổ", "is_forum": chat_id in self.forums}
+        if method == "createForumTopic":
+            self._next_thread_id += 1
+            return {"message_thread_id": self._next_thread_id, "name": params.get("name", ""), "icon_color": 0}
+        if method in {"sendMessage", "editMessageText", "sendPhoto", "sendVoice", "sendDocument"}:
             message_id = self._next_message_id
             self._next_message_id += 1
             chat_id = int(params.get("chat_id", 0))
@@ -160,21 +173,49 @@ def private_message(user_id: int, text: str | None = None, **extra: Any) -> dict
     return {"message": message}
 
 
-def button_press(user_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
-    """The `callback_query` part of an update: the resident tapped an inline button."""
-    user = {"id": user_id, "is_bot": False, "first_name": "Dân"}
+def button_press(user_id: int, data: str, message_id: int = 1, chat_id: int | None = None) -> dict[str, Any]:
+    """The `callback_query` part of an update: someone tapped an inline button (in a group when chat_id is given)."""
+    user = {"id": user_id, "is_bot": False, "first_name": "Dân" if chat_id is None else f"TNV {user_id}"}
+    chat = {"id": user_id, "type": "private"} if chat_id is None else {"id": chat_id, "type": "supergroup"}
     return {
         "callback_query": {
             "id": f"cb-{user_id}-{message_id}-{data}"[:60],
             "from": user,
             "chat_instance": "ci",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": 1_764_000_000,
-                "chat": {"id": user_id, "type": "private"},
-                "from": BOT_USER,
-                "text": "...",
-            },
+            "message": {"message_id": message_id, "date": 1_764_000_000, "chat": chat, "from": BOT_USER, "text": "..."},
         }
     }
+
+
+def group_message(
+    chat_id: int,
+    user_id: int,
+    text: str | None = None,
+    *,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The `message` part of an update from a member in a group: a reply to a bot message, or in a forum topic."""
+    message: dict[str, Any] = {
+        "message_id": 10_000 + user_id,
+        "date": 1_764_000_000,
+        "chat": {"id": chat_id, "type": "supergroup", "title": "Tổ công nghệ số"},
+        "from": {"id": user_id, "is_bot": False, "first_name": f"TNV {user_id}"},
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+    if thread_id is not None:
+        message["message_thread_id"] = thread_id
+        message["is_topic_message"] = True
+    if reply_to is not None:
+        message["reply_to_message"] = {
+            "message_id": reply_to,
+            "date": 1_764_000_000,
+            "chat": message["chat"],
+            "from": BOT_USER,
+            "text": "...",
+        }
+    return {"message": message}
