@@ -67,9 +67,10 @@ class FakeTelegram:
             self._changed.notify_all()
         return update_id
 
-    def fail_next(self, method: str, status: int, body: dict[str, Any]) -> None:
-        """Make the next call of `method` fail with this HTTP status and JSON body."""
-        self.failures.setdefault(method, []).append((status, body))
+    def fail_next(self, method: str, status: int, body: dict[str, Any], chat_id: int | None = None) -> None:
+        """Make the next call of `method` (to one chat, when given) fail with this HTTP status and JSON body."""
+        key = method if chat_id is None else f"{method}@{chat_id}"
+        self.failures.setdefault(key, []).append((status, body))
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Successful calls of one method (to one chat, when given)."""
@@ -93,7 +94,7 @@ class FakeTelegram:
         params = {key: _decode(value) for key, value in (await request.post()).items()}
         if self.stamp_calls:
             params["_received"] = time.perf_counter()
-        queued = self.failures.get(method)
+        queued = self.failures.get(f"{method}@{params.get('chat_id')}") or self.failures.get(method)
         if queued:
             status, body = queued.pop(0)
             await self._record(Call(f"{method}:failed", params))
@@ -130,7 +131,15 @@ class FakeTelegram:
             return BOT_USER
         if method == "getChat":
             chat_id = int(params["chat_id"])
-            return {"id": chat_id, "type": "supergroup", "title": "Tổ", "is_forum": chat_id in self.forums}
+            forum = chat_id in self.forums
+            return {
+                "id": chat_id,
+                "type": "supergroup",
+                "title": "Tổ",
+                "is_forum": forum,
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+            }
         if method == "createForumTopic":
             self._next_thread_id += 1
             return {"message_thread_id": self._next_thread_id, "name": params.get("name", ""), "icon_color": 0}

@@ -1,0 +1,226 @@
+"""A resident and a volunteers' group over the real python-telegram-bot stack and the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from telegram.ext import Application
+
+from channels.telegram.sender import TelegramSender
+from channels.telegram.transport import build_application
+from core.communes import save_commune
+from core.database import create_engine, session_factory, upgrade_schema
+from core.members import create_invite
+from core.settings import PROJECT_ROOT
+from handlers.context import BotContext
+from handlers.runtime import background
+from models import Ticket
+from models.base import utcnow
+from tests.fake_telegram import FakeTelegram, button_press, group_message, private_message
+
+TOKEN = "123456:TEST-TOKEN"
+GROUP = -100777
+RESIDENT = 4242
+VOLUNTEER = 5151
+STRANGER = 6161
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.close()
+
+
+async def _set_up_commune(sessions, forum: bool, fake: FakeTelegram) -> str:  # type: ignore[no-untyped-def]
+    if forum:
+        fake.forums.add(GROUP)
+    async with sessions() as session, session.begin():
+        await save_commune(session, "thuong-trach", "Thượng Trạch", telegram_group_id=GROUP, is_default=True)
+        return await create_invite(session, "thuong-trach", "volunteer", utcnow())
+
+
+@pytest.fixture
+async def running(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[Application]:
+    application = build_application(bot, TOKEN, fake.url, polling=True)
+    async with application, background(bot, {"telegram": TelegramSender(application.bot)}, jobs=False):
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        yield application
+        await application.updater.stop()
+        await application.stop()
+
+
+async def _to(fake: FakeTelegram, chat: int, count: int, method: str = "sendMessage") -> list:  # type: ignore[type-arg]
+    await fake.wait_for(lambda f: len(f.sent(method, chat)) >= count)
+    return fake.sent(method, chat)
+
+
+async def _resident_asks_for_a_person(fake: FakeTelegram) -> None:
+    await fake.push(private_message(RESIDENT, "/canbo"))
+    await _to(fake, RESIDENT, 1)
+    await fake.push(private_message(RESIDENT, "điện thoại báo sai mã kích hoạt"))
+    await _to(fake, RESIDENT, 2)
+    await fake.push(private_message(RESIDENT, "Bản Chân Trời"))
+    opened = (await _to(fake, RESIDENT, 3))[-1]
+    assert "#1" in opened.params["text"]
+
+
+async def _join(fake: FakeTelegram, code: str) -> None:
+    await fake.push(private_message(VOLUNTEER, f"/join {code}"))
+    welcome = (await _to(fake, VOLUNTEER, 1))[-1]
+    assert "Chào mừng" in welcome.params["text"]
+
+
+@pytest.mark.parametrize("forum", [False, True], ids=["replies", "forum"])
+async def test_a_request_becomes_a_claimed_answered_rated_ticket(
+    bot: BotContext, fake: FakeTelegram, running: Application, forum: bool
+) -> None:
+    code = await _set_up_commune(bot.sessions, forum, fake)
+    await _join(fake, code)
+    await _resident_asks_for_a_person(fake)
+    [card] = await _to(fake, GROUP, 1)
+    assert "Yêu cầu #1" in card.params["text"] and "Bản Chân Trời" in card.params["text"]
+    topic = card.params.get("message_thread_id")
+    assert (topic is not None) == forum
+    assert bool(fake.sent("createForumTopic")) == forum
+    card_message = _message_id(fake, card)
+
+    await fake.push(button_press(STRANGER, "tv:claim:1", message_id=card_message, chat_id=GROUP))
+    await fake.wait_for(
+        lambda f: any("thành viên" in (c.params.get("text") or "") for c in f.sent("answerCallbackQuery"))
+    )
+    await fake.push(button_press(VOLUNTEER, "tv:claim:1", message_id=card_message, chat_id=GROUP))
+    await fake.wait_for(
+        lambda f: any("Bạn đã nhận" in (c.params.get("text") or "") for c in f.sent("answerCallbackQuery"))
+    )
+
+    place = {"thread_id": topic} if forum else {"reply_to": card_message}
+    await fake.push(group_message(GROUP, STRANGER, "gửi mã OTP cho tôi", **place))
+    await fake.push(group_message(GROUP, VOLUNTEER, "Bạn ra công an xã làm lại nhé", **place))
+    reply = (await _to(fake, RESIDENT, 4))[-1]
+    assert "Bạn ra công an xã làm lại nhé" in reply.params["text"]
+    assert not any("OTP cho tôi" in (m.params.get("text") or "") for m in fake.sent("sendMessage", RESIDENT))
+
+    await fake.push(
+        group_message(
+            GROUP, VOLUNTEER, None, voice={"file_id": "vol-voice", "file_unique_id": "u", "duration": 3}, **place
+        )
+    )
+    [voice] = await _to(fake, RESIDENT, 1, "sendVoice")
+    assert voice.params["voice"] == "vol-voice"
+
+    await fake.push(private_message(RESIDENT, "em cảm ơn, mai em ra"))
+    await fake.wait_for(
+        lambda f: any("mai em ra" in (m.params.get("text") or "") for m in f.sent("sendMessage", GROUP))
+    )
+    thread_of_relay = next(m for m in fake.sent("sendMessage", GROUP) if "mai em ra" in m.params["text"]).params
+    if forum:
+        assert thread_of_relay.get("message_thread_id") == topic
+    else:
+        assert thread_of_relay["reply_parameters"]["message_id"] == card_message
+
+    await fake.push(button_press(VOLUNTEER, "tv:close:1", message_id=card_message, chat_id=GROUP))
+    rating = (await _to(fake, RESIDENT, 6))[-1]
+    assert "chấm điểm" in rating.params["text"]
+    await fake.push(button_press(RESIDENT, "rt:1:5", message_id=99))
+    await _to(fake, RESIDENT, 7)
+    async with bot.sessions() as session:
+        ticket = await session.get(Ticket, 1)
+    assert ticket is not None
+    assert (ticket.status, ticket.rating, ticket.assignee_id is not None) == ("closed", 5, True)
+    assert ticket.first_response_at is not None and ticket.claimed_at is not None
+
+
+def _message_id(fake: FakeTelegram, call) -> int:  # type: ignore[no-untyped-def]
+    """The message id the fake gave to a sent message (they are numbered in order)."""
+    sends = [c for c in fake.calls if c.method in {"sendMessage", "sendPhoto", "sendVoice", "sendDocument"}]
+    return sends.index(call) + 1
+
+
+async def test_a_residents_photo_reaches_the_group(bot: BotContext, fake: FakeTelegram, running: Application) -> None:
+    await _set_up_commune(bot.sessions, False, fake)
+    photo = [
+        {"file_id": "small", "file_unique_id": "a", "width": 90, "height": 90},
+        {"file_id": "big", "file_unique_id": "b", "width": 900, "height": 900},
+    ]
+    await fake.push(private_message(RESIDENT, None, photo=photo, caption="màn hình báo lỗi"))
+    await _to(fake, RESIDENT, 1)
+    await fake.push(private_message(RESIDENT, "Bản Ka Ai"))
+    [forwarded] = await _to(fake, GROUP, 1, "sendPhoto")
+    assert forwarded.params["photo"] == "big"
+
+
+async def test_a_relay_survives_a_crash_and_is_sent_exactly_once(fake: FakeTelegram, tmp_path: Path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    engine = create_engine(database)
+    await upgrade_schema(engine)
+    await _set_up_commune(session_factory(engine), False, fake)
+    await engine.dispose()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": fake.url,
+        "TELEGRAM_WEBHOOK_URL": "",
+        "WEB_PORT": "0",
+    }
+    first = await _start_bot(env, tmp_path)
+    try:
+        await _resident_asks_for_a_person(fake)
+        await _to(fake, GROUP, 1)
+        for _attempt in range(50):
+            fake.fail_next("sendMessage", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}, GROUP)
+        await fake.push(private_message(RESIDENT, "số tôi là 0912345678, vẫn chưa được"))
+        await _to(fake, RESIDENT, 4)  # the resident's acknowledgement, after one failed try
+        await fake.wait_for(lambda f: any(c.method == "sendMessage:failed" for c in f.calls))
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    fake.failures.clear()
+    second = await _start_bot(env, tmp_path)
+    try:
+        await fake.wait_for(
+            lambda f: any("vẫn chưa được" in (m.params.get("text") or "") for m in f.sent("sendMessage", GROUP))
+        )
+        await fake.push(private_message(RESIDENT, "còn đó không"))
+        await fake.wait_for(
+            lambda f: any("còn đó không" in (m.params.get("text") or "") for m in f.sent("sendMessage", GROUP))
+        )
+    finally:
+        second.send_signal(signal.SIGINT)
+        await asyncio.wait_for(second.wait(), 30)
+    relays = [m for m in fake.sent("sendMessage", GROUP) if "vẫn chưa được" in m.params["text"]]
+    assert len(relays) == 1
+    assert "0912345678" not in relays[0].params["text"]
+    check = create_engine(database)
+    async with session_factory(check)() as session:
+        [ticket] = list(await session.scalars(select(Ticket)))
+    await check.dispose()
+    assert ticket.status == "new"
+
+
+async def _start_bot(env: dict[str, str], folder: Path) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(PROJECT_ROOT / "bot.py"), "run", env=env, cwd=folder, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    while b"Telegram polling started" not in (line := await process.stderr.readline()):
+        assert line, "bot.py ended before polling started"
+    asyncio.get_running_loop().create_task(_drain(process))
+    return process
+
+
+async def _drain(process: asyncio.subprocess.Process) -> None:
+    assert process.stderr is not None
+    while await process.stderr.readline():
+        pass
