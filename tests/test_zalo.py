@@ -26,8 +26,10 @@ from core.channel_tokens import get_token
 from core.database import create_engine, session_factory, upgrade_schema
 from core.delivery import RetryLater, Undeliverable
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Button, Inbound, Media, Outbound
+from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.router import handle
+from handlers.runtime import background
 from models import ChannelToken, MessageLog, User
 from tests.fake_zalo import (
     APP_ID,
@@ -393,12 +395,13 @@ async def test_the_sender_delivers_every_part_and_returns_the_first_id(
 
 @dataclass
 class Harness:
-    """Our web app with the Zalo route, the bot answering through ZaloSender, and the fake OA."""
+    """Our web app with the Zalo route, the bot answering through the outbox and ZaloSender, and the fake OA."""
 
     client: TestClient
     webhook: ZaloWebhook
     fake: FakeZalo
     bot: BotContext
+    worker: OutboxWorker
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     async def post(self, event: dict[str, Any]) -> int:
@@ -410,6 +413,11 @@ class Harness:
         number = next(self._ids)
         return await self.post(text_event(text, f"msg-{number}", timestamp_ms=NOW_MS + number))
 
+    async def settle(self) -> None:
+        """Wait until posted events are handled and their replies sent."""
+        await self.webhook.drain()
+        await self.worker.drain()
+
     async def messages_logged(self) -> int:
         async with self.bot.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(MessageLog)) or 0)
@@ -420,13 +428,12 @@ async def zalo(bot: BotContext, fake: FakeZalo, http: aiohttp.ClientSession) -> 
     sender = ZaloSender(make_client(bot.sessions, fake, http))
 
     async def dispatch(inbound: Inbound) -> None:
-        for reply in await handle(bot, inbound):
-            await sender.deliver(inbound.user_id, reply)
+        await handle(bot, inbound)
 
     web_app = build_web_app(bot.sessions)
     webhook = add_zalo_route(web_app, OA_SECRET_KEY, dispatch, clock=lambda: NOW)
-    async with TestClient(TestServer(web_app)) as client:
-        yield Harness(client, webhook, fake, bot)
+    async with background(bot, {"zalo": sender}, jobs=False) as worker, TestClient(TestServer(web_app)) as client:
+        yield Harness(client, webhook, fake, bot, worker)
         await webhook.drain()
 
 
@@ -480,7 +487,7 @@ async def test_follow_is_greeted(zalo: Harness) -> None:
 async def test_the_same_event_posted_twice_is_answered_once(zalo: Harness) -> None:
     event = text_event("tải vneid ở đâu", "dup-1")
     assert [await zalo.post(event), await zalo.post(event)] == [200, 200]
-    await zalo.webhook.drain()
+    await zalo.settle()
     assert len(zalo.fake.sends()) == 1
     assert await zalo.messages_logged() == 2
 
@@ -488,7 +495,7 @@ async def test_the_same_event_posted_twice_is_answered_once(zalo: Harness) -> No
 async def test_receipts_are_accepted_and_ignored(zalo: Harness) -> None:
     receipt = user_event("user_seen_message", "oa", NOW_MS, {"msg_ids": ["zmsg-1"]})
     assert await zalo.post(receipt) == 200
-    await zalo.webhook.drain()
+    await zalo.settle()
     assert zalo.fake.calls == [] and await zalo.messages_logged() == 0
 
 
@@ -521,7 +528,7 @@ async def test_rejected_webhooks_store_and_send_nothing(zalo: Harness, tamper: A
     headers, body = tamper(text_event("quên passcode vneid", "bad-1"))
     response = await zalo.client.post(WEBHOOK_PATH, data=body, headers=headers)
     assert response.status == status
-    await zalo.webhook.drain()
+    await zalo.settle()
     async with zalo.bot.sessions() as session:
         users = await session.scalar(select(func.count()).select_from(User))
     assert (await zalo.messages_logged(), users, zalo.fake.calls) == (0, 0, [])
