@@ -35,7 +35,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def _run_bot(fake: FakeTelegram, folder: str) -> asyncio.subprocess.Process:
+async def _run_bot(fake: FakeTelegram, folder: str, max_per_second: int) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bench.db",
@@ -44,6 +44,7 @@ async def _run_bot(fake: FakeTelegram, folder: str) -> asyncio.subprocess.Proces
         "TELEGRAM_WEBHOOK_URL": "",
         "WEB_PORT": "0",
         "LOG_LEVEL": "INFO",
+        "TELEGRAM_MAX_PER_SECOND": str(max_per_second),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(PROJECT_ROOT / "bot.py"), "run", env=env, stderr=asyncio.subprocess.PIPE, cwd=folder
@@ -114,13 +115,19 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--rate", type=float, default=25, help="steady offered updates per second")
     parser.add_argument("--steady", type=int, default=500, help="updates in the steady run")
+    parser.add_argument(
+        "--max-per-second",
+        type=int,
+        default=1000,
+        help="the bot's overall send limit (Telegram's own is 30/s; raise it to measure the bot itself)",
+    )
     args = parser.parse_args()
     random.seed(20261129)
     questions = [e.text for e in read_examples(PROJECT_ROOT / "tests" / "data" / "dev.tsv") if e.in_scope]
     fake = FakeTelegram(stamp_calls=True, wait_seconds=300)
     await fake.start()
     with tempfile.TemporaryDirectory() as folder:
-        process = await _run_bot(fake, folder)
+        process = await _run_bot(fake, folder, args.max_per_second)
         try:
             await _burst(fake, questions, 20, 2, first_id=9_000)
             throughput = await _burst(fake, questions, args.residents, args.messages, first_id=10_000)
@@ -130,7 +137,10 @@ async def main() -> None:
             process.terminate()
             await process.wait()
             await fake.close()
-    print(f"machine: {os.cpu_count()} cores; bot.py run on SQLite, polling a fake Bot API on 127.0.0.1")
+    print(
+        f"machine: {os.cpu_count()} cores; bot.py run on SQLite, polling a fake Bot API on 127.0.0.1; "
+        f"send limit {args.max_per_second}/s"
+    )
     print(
         f"burst of {args.residents * args.messages} updates from {args.residents} residents: {throughput:.0f} updates/s"
     )

@@ -104,14 +104,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
 
 
-async def sent_count_since(session: AsyncSession, chat_id: str, since: datetime) -> int:
-    """How many messages went into one chat since a moment (the group limit's count)."""
-    query = select(func.count()).where(
-        OutboxMessage.chat_id == chat_id, OutboxMessage.status == SENT, OutboxMessage.sent_at >= since
-    )
-    return int(await session.scalar(query) or 0)
-
-
 async def ticket_of_message(session: AsyncSession, chat_id: str, platform_msg_id: str) -> int | None:
     """The ticket a sent message belongs to (a volunteer replied to it)."""
     query = select(OutboxMessage.ticket_id).where(

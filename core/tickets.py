@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.privacy import clean_for_storage
@@ -194,9 +194,3 @@ def in_duty_hours(commune: Commune, now: datetime) -> bool:
     """Whether the commune's team is on duty at this moment (local time)."""
     hour = (now + LOCAL_OFFSET).hour
     return commune.duty_start_hour <= hour < commune.duty_end_hour
-
-
-async def count_open(session: AsyncSession, commune: str) -> int:
-    """Open tickets of a commune."""
-    query = select(func.count()).where(Ticket.commune == commune, Ticket.status.in_(OPEN_STATES))
-    return int(await session.scalar(query) or 0)

@@ -37,7 +37,7 @@ async def on_group_message(ctx: BotContext, session: AsyncSession, inbound: Inbo
     """A message in a volunteers' group: a reply on a ticket reaches the resident; other chatter is ignored."""
     commune = await commune_of_group(session, inbound.chat_id)
     if commune is None:
-        return []
+        return [_group_id_hint(inbound)] if _is_command(inbound, "groupid") else []
     if inbound.kind == BUTTON:
         return await on_button(ctx, session, inbound)
     if inbound.kind == COMMAND:
@@ -49,6 +49,18 @@ async def on_group_message(ctx: BotContext, session: AsyncSession, inbound: Inbo
     if member is None:
         return [Outbound(NOT_MEMBER, reply_to=inbound.reply_to)]
     return await _reply_to_resident(ctx, session, ticket, member, inbound)
+
+
+def _is_command(inbound: Inbound, name: str) -> bool:
+    return inbound.kind == COMMAND and inbound.text.lstrip("/").split("@", 1)[0].split(" ", 1)[0].lower() == name
+
+
+def _group_id_hint(inbound: Inbound) -> Outbound:
+    """How an admin links this group to a commune (the group's id is what the setup command needs)."""
+    return Outbound(
+        f"Mã nhóm này: {inbound.chat_id}\nQuản trị chạy trên máy chủ:\n"
+        f'python bot.py communes add <slug> --name "<Tên xã>" --telegram-group {inbound.chat_id}'
+    )
 
 
 async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) -> list[Outbound]:

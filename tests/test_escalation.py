@@ -340,3 +340,9 @@ async def test_simultaneous_claims_have_exactly_one_owner(desk: BotContext, data
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_an_unlinked_group_tells_the_admin_its_id(desk: BotContext) -> None:
+    [hint] = await _send(desk, VOLUNTEER, COMMAND, text="/groupid@caunoi_bot", chat_id="-100999")
+    assert "--telegram-group -100999" in hint.text
+    assert await _send(desk, VOLUNTEER, TEXT, text="chào cả nhóm", chat_id="-100999") == []
