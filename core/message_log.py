@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,43 +58,23 @@ def annotate(row: MessageLog, reply: Outbound | None, handling_ms: float) -> Non
         row.action = reply.action
 
 
-async def inbound_since(session: AsyncSession, user_id: int, since: datetime) -> int:
-    """How many messages this user sent since a moment (the flood guard's count)."""
-    query = select(func.count()).where(
-        MessageLog.user_id == user_id, MessageLog.direction == INBOUND, MessageLog.created_at >= since
-    )
-    return int(await session.scalar(query) or 0)
-
-
-async def replied_with_since(session: AsyncSession, user_id: int, action: str, since: datetime) -> bool:
-    """Whether the bot already sent this user a reply with this action since a moment."""
-    query = select(func.count()).where(
-        MessageLog.user_id == user_id,
-        MessageLog.direction == OUTBOUND,
-        MessageLog.action == action,
-        MessageLog.created_at >= since,
-    )
-    return bool(await session.scalar(query))
-
-
-def record_outbound(
+async def record_outbound(
     session: AsyncSession, user_id: int, channel: str, reply: Outbound, created_at: datetime | None = None
-) -> MessageLog:
+) -> None:
     """Store a reply the bot sends (at the time of the message it answers, when given)."""
-    row = MessageLog(
-        user_id=user_id,
-        channel=channel,
-        direction=OUTBOUND,
-        kind="text",
-        text_masked=clean_for_storage(reply.text),
-        intent=reply.intent,
-        confidence=reply.confidence,
-        action=reply.action,
-    )
+    row = {
+        "user_id": user_id,
+        "channel": channel,
+        "direction": OUTBOUND,
+        "kind": "text",
+        "text_masked": clean_for_storage(reply.text),
+        "intent": reply.intent,
+        "confidence": reply.confidence,
+        "action": reply.action,
+    }
     if created_at is not None:
-        row.created_at = created_at
-    session.add(row)
-    return row
+        row["created_at"] = created_at
+    await session.execute(insert(MessageLog), [row])
 
 
 async def last_reply_action(session: AsyncSession, user_id: int) -> str | None:

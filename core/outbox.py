@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Media, Outbound
@@ -41,7 +41,7 @@ def from_body(body: dict[str, Any]) -> Outbound:
     )
 
 
-def enqueue(
+async def enqueue(
     session: AsyncSession,
     channel: str,
     chat_id: str,
@@ -50,27 +50,26 @@ def enqueue(
     purpose: str = "reply",
     ticket_id: int | None = None,
     topic: str | None = None,
-) -> OutboxMessage:
+) -> None:
     """Queue a message; it is sent once the caller's transaction commits."""
     body = to_body(message)
     if topic:
         body["topic"] = topic
-    row = OutboxMessage(channel=channel, chat_id=chat_id, purpose=purpose, body=body, ticket_id=ticket_id)
-    session.add(row)
-    return row
+    row = {"channel": channel, "chat_id": chat_id, "purpose": purpose, "body": body, "ticket_id": ticket_id}
+    await session.execute(insert(OutboxMessage), [row])
 
 
 async def claim_due(
     session: AsyncSession, channels: list[str], now: datetime, lease: timedelta, limit: int = 200
 ) -> list[OutboxMessage]:
-    """Lease the oldest due messages of these channels (FOR UPDATE SKIP LOCKED where the database has it)."""
+    """Lease the oldest due, unleased messages of these channels (FOR UPDATE SKIP LOCKED where the database has it)."""
     due = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == PENDING,
-            OutboxMessage.channel.in_(channels),
+            OutboxMessage.lease_until.is_(None),
             OutboxMessage.not_before <= now,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            OutboxMessage.channel.in_(channels),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -91,11 +90,13 @@ async def next_due(session: AsyncSession, channels: list[str]) -> datetime | Non
     return await session.scalar(query)
 
 
-async def release_all_leases(session: AsyncSession) -> int:
-    """Forget every lease (at the start of the only process, e.g. on SQLite after a crash)."""
-    result = await session.execute(
-        update(OutboxMessage).where(OutboxMessage.status == PENDING).values(lease_until=None)
-    )
+async def release_leases(session: AsyncSession, expired_before: datetime | None = None) -> int:
+    """Forget leases: those that ran out (a process died while sending), or all of them (at the start
+    of the only process, e.g. on SQLite after a crash)."""
+    query = update(OutboxMessage).where(OutboxMessage.status == PENDING, OutboxMessage.lease_until.is_not(None))
+    if expired_before is not None:
+        query = query.where(OutboxMessage.lease_until < expired_before)
+    result = await session.execute(query.values(lease_until=None))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -17,11 +17,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery import RetryLater, Sender, Undeliverable
-from core.outbox import DEAD, MAX_ATTEMPTS, MERGED, SENT, backoff, claim_due, from_body, next_due
+from core.outbox import DEAD, MAX_ATTEMPTS, MERGED, SENT, backoff, claim_due, from_body, next_due, release_leases
 from models import OutboxMessage, Ticket
 from models.base import utcnow
 
@@ -32,6 +32,8 @@ FailureHook = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
 LEASE = timedelta(seconds=60)
 IDLE_WAKE_SECONDS = 5.0
 GROUP_PER_MINUTE = 20
+# Sends in flight at once. More does not go faster: HTTP clients spend their time managing the pool.
+MAX_PARALLEL_SENDS = 4
 DIGEST_PURPOSES = frozenset({"relay", "notice"})
 
 
@@ -61,6 +63,7 @@ class TokenBucket:
 class _Outcome:
     row_id: int
     status: str
+    attempts: int = 0
     error: str | None = None
     platform_msg_id: str | None = None
     not_before: datetime | None = None
@@ -92,6 +95,9 @@ class OutboxWorker:
         self._outcomes: list[_Outcome] = []
         self._cards: dict[int, tuple[str | None, int | None]] = {}
         self._wake = asyncio.Event()
+        self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
+        self._recorded = asyncio.Condition()
+        self.write_backs = 0
 
     def wake(self) -> None:
         """New messages were committed: look now rather than at the next tick."""
@@ -114,6 +120,11 @@ class OutboxWorker:
             if self._tasks:
                 await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
 
+    async def wait_write_back(self, after: int) -> None:
+        """Wait until send results have been recorded more than `after` times (see `write_backs`)."""
+        async with self._recorded:
+            await self._recorded.wait_for(lambda: self.write_backs > after)
+
     async def step(self) -> bool:
         """Write back finished sends and lease newly due messages; True when there was work."""
         self._wake.clear()
@@ -124,6 +135,10 @@ class OutboxWorker:
                 await self._write_back(session, outcomes)
             rows = await claim_due(session, channels, self.clock(), LEASE) if channels else []
             await self._load_cards(session, rows)
+        if outcomes:
+            async with self._recorded:
+                self.write_backs += 1
+                self._recorded.notify_all()
         for row in rows:
             self._queues.setdefault(row.chat_id, deque()).append(row)
             if row.chat_id not in self._tasks:
@@ -141,7 +156,8 @@ class OutboxWorker:
                 self._cards[ticket_id] = (card_id, thread_id)
 
     async def _idle(self) -> None:
-        async with self.sessions() as session:
+        async with self.sessions() as session, session.begin():
+            await release_leases(session, expired_before=self.clock())
             due = await next_due(session, list(self.senders)) if self.senders else None
         timeout = IDLE_WAKE_SECONDS
         if due is not None:
@@ -160,8 +176,10 @@ class OutboxWorker:
                 if self._group_full(row) and row.purpose in DIGEST_PURPOSES:
                     row = self._bundle(row, queue)
                 await self._pace(row)
-                outcome = await self._send(row)
+                async with self._in_flight:
+                    outcome = await self._send(row)
                 self._outcomes.append(outcome)
+                self._wake.set()
                 if outcome.not_before is not None:
                     self._outcomes.extend(_Outcome(r.id, "release", not_before=outcome.not_before) for r in queue)
                     queue.clear()
@@ -231,36 +249,55 @@ class OutboxWorker:
             return _Outcome(row.id, DEAD, error=f"{type(error).__name__}")
         if row.purpose == "card" and row.ticket_id is not None:
             self._cards[row.ticket_id] = (message_id, thread_id)
-        return _Outcome(row.id, SENT, platform_msg_id=message_id, thread_id=thread_id)
+            return _Outcome(row.id, "card", row.attempts + 1, platform_msg_id=message_id, thread_id=thread_id)
+        return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=message_id)
 
     async def _write_back(self, session: AsyncSession, outcomes: list[_Outcome]) -> None:
-        rows = {row.id: row for row in await _rows(session, [o.row_id for o in outcomes])}
+        """Record what happened; plain deliveries (most of them) in one executemany statement."""
         now = self.clock()
-        for outcome in outcomes:
+        delivered = [o for o in outcomes if o.status == SENT]
+        if delivered:
+            values = [
+                {
+                    "id": o.row_id,
+                    "status": SENT,
+                    "sent_at": now,
+                    "platform_msg_id": o.platform_msg_id,
+                    "attempts": o.attempts,
+                    "lease_until": None,
+                }
+                for o in delivered
+            ]
+            await session.execute(update(OutboxMessage), values)
+        others = [o for o in outcomes if o.status != SENT]
+        rows = {row.id: row for row in await _rows(session, [o.row_id for o in others])} if others else {}
+        for outcome in others:
             row = rows.get(outcome.row_id)
-            if row is None:
-                continue
-            row.lease_until = None
-            if outcome.status == "release":
-                row.not_before = outcome.not_before or now
-            elif outcome.status == "retry":
+            if row is not None:
+                await self._record(session, row, outcome, now)
+
+    async def _record(self, session: AsyncSession, row: OutboxMessage, outcome: _Outcome, now: datetime) -> None:
+        row.lease_until = None
+        if outcome.status == "release":
+            row.not_before = outcome.not_before or now
+        elif outcome.status == "retry":
+            row.attempts += 1
+            row.last_error = outcome.error
+            row.not_before = outcome.not_before or now
+        elif outcome.status in {"card", MERGED}:
+            row.status = SENT if outcome.status == "card" else MERGED
+            row.sent_at = now
+            row.platform_msg_id = outcome.platform_msg_id
+            if outcome.status == "card":
                 row.attempts += 1
-                row.last_error = outcome.error
-                row.not_before = outcome.not_before or now
-            elif outcome.status in {SENT, MERGED}:
-                row.status = outcome.status
-                row.sent_at = now
-                row.platform_msg_id = outcome.platform_msg_id
-                if outcome.status == SENT:
-                    row.attempts += 1
-                    await _remember_card(session, row, outcome)
-            else:
-                row.status = DEAD
-                row.attempts += 1
-                row.last_error = outcome.error
-                log.warning("message %s to %s given up: %s", row.id, row.channel, outcome.error)
-                if self.on_failure is not None:
-                    await self.on_failure(session, row, outcome.error or "")
+                await _remember_card(session, row, outcome)
+        else:
+            row.status = DEAD
+            row.attempts += 1
+            row.last_error = outcome.error
+            log.warning("message %s to %s given up: %s", row.id, row.channel, outcome.error)
+            if self.on_failure is not None:
+                await self.on_failure(session, row, outcome.error or "")
 
 
 async def _rows(session: AsyncSession, ids: list[int]) -> list[OutboxMessage]:
@@ -269,7 +306,7 @@ async def _rows(session: AsyncSession, ids: list[int]) -> list[OutboxMessage]:
 
 async def _remember_card(session: AsyncSession, row: OutboxMessage, outcome: _Outcome) -> None:
     """A ticket's card was posted: keep its message id (and forum topic) for replies and later posts."""
-    if row.purpose != "card" or row.ticket_id is None:
+    if row.ticket_id is None:
         return
     ticket = await session.get(Ticket, row.ticket_id)
     if ticket is not None:

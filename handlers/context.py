@@ -18,6 +18,7 @@ from core.knowledge import (
     load_knowledge,
     load_matching_data,
 )
+from handlers.flood import FloodGuard
 from models.base import utcnow
 
 
@@ -32,6 +33,7 @@ class BotContext:
     clock: Callable[[], datetime] = utcnow
     outbox_channels: frozenset[str] = frozenset()
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    flood: FloodGuard = field(default_factory=FloodGuard)
 
     async def reload_knowledge(self) -> None:
         """Rebuild the matcher after the FAQ changed in the database."""

@@ -129,7 +129,7 @@ async def relay_to_ticket(
     add_event(session, ticket, "resident", text, now, attachments=[{"kind": m.kind} for m in media])
     if ticket.group_chat_id:
         post = group_post(ticket, text, media)
-        enqueue(session, "telegram", ticket.group_chat_id, post, purpose="relay", ticket_id=ticket.id)
+        await enqueue(session, "telegram", ticket.group_chat_id, post, purpose="relay", ticket_id=ticket.id)
     return [
         Outbound(
             _("✓ Đã chuyển cho cán bộ (yêu cầu #{number}).").format(number=ticket.id),
@@ -169,7 +169,7 @@ async def _open(ctx: BotContext, session: AsyncSession, user: User, data: dict, 
     event = add_event(session, ticket, "resident", problem, now, attachments=[{"kind": m.kind} for m in media])
     if ticket.group_chat_id:
         post = cards.card(ticket, [event], ctx.knowledge)
-        enqueue(
+        await enqueue(
             session,
             "telegram",
             ticket.group_chat_id,
@@ -179,7 +179,7 @@ async def _open(ctx: BotContext, session: AsyncSession, user: User, data: dict, 
             topic=cards.topic_title(ticket),
         )
         if media:
-            enqueue(
+            await enqueue(
                 session,
                 "telegram",
                 ticket.group_chat_id,

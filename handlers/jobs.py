@@ -56,7 +56,9 @@ async def _remind_unclaimed(ctx: BotContext, session: AsyncSession, commune: Com
         ticket = await session.get(Ticket, ticket_id)
         if ticket is not None and ticket.group_chat_id:
             text = f"⏰ #{ticket_id} chưa ai nhận sau {commune.remind_after_minutes} phút. Bấm ✋ Nhận trên thẻ."
-            enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket_id)
+            await enqueue(
+                session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket_id
+            )
     return len(ids)
 
 
@@ -99,10 +101,12 @@ async def _close_silent(ctx: BotContext, session: AsyncSession, commune: Commune
         notice = _("Yêu cầu #{number} đã tự đóng vì {days:g} ngày chưa có tin mới. Cần giúp nữa, bạn cứ nhắn.")
         rating = rating_request(_, ticket)
         message = Outbound(notice.format(number=ticket_id, days=days) + "\n\n" + rating.text, buttons=rating.buttons)
-        enqueue(session, resident.channel, resident.external_id, message, purpose="relay", ticket_id=ticket_id)
+        await enqueue(session, resident.channel, resident.external_id, message, purpose="relay", ticket_id=ticket_id)
         if ticket.group_chat_id:
             text = f"🔒 #{ticket_id} tự đóng: người dân im lặng {days:g} ngày."
-            enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket_id)
+            await enqueue(
+                session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket_id
+            )
     return len(ids)
 
 
@@ -116,4 +120,4 @@ async def on_delivery_failure(session: AsyncSession, row: OutboxMessage, reason:
     ticket.delivery_problem = reason
     if ticket.group_chat_id:
         text = f"⚠️ #{ticket.id}: tin nhắn chưa tới được người dân ({reason}). Hãy liên hệ cách khác."
-        enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket.id)
+        await enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket.id)

@@ -17,11 +17,9 @@ from core.message_log import (
     AlreadyRecorded,
     annotate,
     feedback_since,
-    inbound_since,
     last_reply_action,
     record_inbound,
     record_outbound,
-    replied_with_since,
     set_feedback,
 )
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
@@ -34,8 +32,6 @@ from handlers.context import BotContext
 from models import User
 
 MAX_MATCH_CHARS = 500
-FLOOD_WINDOW = timedelta(minutes=1)
-FLOOD_LIMIT = 20
 FLOOD_ACTION = "flood"
 REPEATED_DOWN = 2
 REPEATED_DOWN_WINDOW = timedelta(minutes=30)
@@ -58,29 +54,27 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         _ = translator(user.language)
         if inbound.in_group:
             out = await volunteers.on_group_message(ctx, session, inbound)
-        elif (flooding := await _flooding(session, user.id, inbound, _)) is not None:
+        elif (flooding := _flooding(ctx, inbound, _)) is not None:
             out = flooding
         else:
             out = await _route(ctx, session, user, inbound, logged.id, _)
             await remember_options(session, user.id, [b for reply in out for b in reply.choices()])
         annotate(logged, out[-1] if out else None, (time.perf_counter() - started) * 1000)
         for reply in out:
-            record_outbound(session, user.id, inbound.channel, reply, created_at=inbound.received_at)
+            await record_outbound(session, user.id, inbound.channel, reply, created_at=inbound.received_at)
             if inbound.channel in ctx.outbox_channels and not (inbound.can_toast and reply.action == cards.TOAST):
-                enqueue(session, inbound.channel, inbound.chat_id or inbound.user_id, reply)
+                await enqueue(session, inbound.channel, inbound.chat_id or inbound.user_id, reply)
     if out and inbound.channel in ctx.outbox_channels:
         ctx.wake_outbox()
     return out
 
 
-async def _flooding(session: AsyncSession, user_id: int, inbound: Inbound, _: Translate) -> list[Outbound] | None:
-    """Over FLOOD_LIMIT messages a minute: one gentle 'please wait', then silence (all still logged)."""
-    since = inbound.received_at - FLOOD_WINDOW
-    if await inbound_since(session, user_id, since) <= FLOOD_LIMIT:
+def _flooding(ctx: BotContext, inbound: Inbound, _: Translate) -> list[Outbound] | None:
+    """Over the limit of messages a minute: one gentle 'please wait', then silence (all still logged)."""
+    verdict = ctx.flood.check(f"{inbound.channel}:{inbound.user_id}", inbound.received_at)
+    if verdict == "ok":
         return None
-    if await replied_with_since(session, user_id, FLOOD_ACTION, since):
-        return []
-    return [replace(replies.slow_down(_), action=FLOOD_ACTION)]
+    return [replace(replies.slow_down(_), action=FLOOD_ACTION)] if verdict == "warn" else []
 
 
 async def _route(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from core.delivery import Sender
-from core.outbox import release_all_leases
+from core.outbox import release_leases
 from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.jobs import JOB_INTERVAL_SECONDS, on_delivery_failure, run_due_jobs
@@ -29,7 +29,7 @@ async def background(
     worker = OutboxWorker(ctx.sessions, senders, clock=ctx.clock, per_second=per_second, on_failure=on_delivery_failure)
     async with ctx.sessions() as session, session.begin():
         if session.get_bind().dialect.name == "sqlite":  # one bot process per SQLite file: leases left are a crash's
-            await release_all_leases(session)
+            await release_leases(session)
     ctx.outbox_channels = frozenset(senders)
     ctx.wake_outbox = worker.wake
     tasks = [asyncio.create_task(worker.run(), name="outbox")]

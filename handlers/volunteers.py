@@ -80,7 +80,7 @@ async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) ->
     now = ctx.clock()
     if action == cards.CLAIM:
         if await claim(session, ticket.id, member, now):
-            _post(
+            await _post(
                 session,
                 ticket,
                 f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân.",
@@ -125,7 +125,7 @@ async def close_ticket(
     if closed is None:
         return f"#{ticket.id} đã đóng rồi."
     who = cards.member_label(member) if member else "hệ thống"
-    _post(session, closed, f"✅ #{closed.id} đã đóng ({who}).")
+    await _post(session, closed, f"✅ #{closed.id} đã đóng ({who}).")
     await _to_resident(ctx, session, closed, rating_request(translator(closed.language), closed))
     return f"Đã đóng #{closed.id}."
 
@@ -134,11 +134,11 @@ async def notify_officers(
     ctx: BotContext, session: AsyncSession, ticket: Ticket, text: str, admins: bool = False
 ) -> None:
     """Tell the group, and each officer (and admin) of the commune in private."""
-    _post(session, ticket, text)
+    await _post(session, ticket, text)
     roles = ("officer", "admin") if admins else ("officer",)
     for member in await members_with_role(session, ticket.commune, roles):
         body = Outbound(f"{text}\n{ticket.summary[:200]}", buttons=cards.actions(ticket.id))
-        enqueue(session, member.channel, member.external_id, body, purpose="notice", ticket_id=ticket.id)
+        await enqueue(session, member.channel, member.external_id, body, purpose="notice", ticket_id=ticket.id)
 
 
 async def on_command(
@@ -215,12 +215,12 @@ async def _reply_to_resident(
 async def _to_resident(ctx: BotContext, session: AsyncSession, ticket: Ticket, message: Outbound) -> None:
     resident = await session.get(User, ticket.user_id)
     if resident is not None:
-        enqueue(session, resident.channel, resident.external_id, message, purpose="relay", ticket_id=ticket.id)
+        await enqueue(session, resident.channel, resident.external_id, message, purpose="relay", ticket_id=ticket.id)
 
 
-def _post(session: AsyncSession, ticket: Ticket, text: str) -> None:
+async def _post(session: AsyncSession, ticket: Ticket, text: str) -> None:
     if ticket.group_chat_id:
-        enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket.id)
+        await enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket.id)
 
 
 async def _ticket_for_reply(session: AsyncSession, inbound: Inbound) -> Ticket | None:

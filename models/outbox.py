@@ -16,7 +16,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_due", "status", "lease_until", "not_before"),
         Index("ix_outbox_chat_platform", "chat_id", "platform_msg_id"),
     )
 

@@ -24,6 +24,7 @@ from handlers.runtime import background
 from models import Ticket
 from models.base import utcnow
 from tests.fake_telegram import FakeTelegram, button_press, group_message, private_message
+from tests.test_zalo_escalation import card_message_id
 
 TOKEN = "123456:TEST-TOKEN"
 GROUP = -100777
@@ -51,10 +52,11 @@ async def _set_up_commune(sessions, forum: bool, fake: FakeTelegram) -> str:  # 
 @pytest.fixture
 async def running(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[Application]:
     application = build_application(bot, TOKEN, fake.url, polling=True)
-    async with application, background(bot, {"telegram": TelegramSender(application.bot)}, jobs=False):
+    async with application, background(bot, {"telegram": TelegramSender(application.bot)}, jobs=False) as worker:
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=1)
+        application.bot_data["worker"] = worker
         yield application
         await application.updater.stop()
         await application.stop()
@@ -93,7 +95,7 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     topic = card.params.get("message_thread_id")
     assert (topic is not None) == forum
     assert bool(fake.sent("createForumTopic")) == forum
-    card_message = _message_id(fake, card)
+    card_message = await card_message_id(bot, running.bot_data["worker"])
 
     await fake.push(button_press(STRANGER, "tv:claim:1", message_id=card_message, chat_id=GROUP))
     await fake.wait_for(
@@ -139,12 +141,6 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     assert ticket is not None
     assert (ticket.status, ticket.rating, ticket.assignee_id is not None) == ("closed", 5, True)
     assert ticket.first_response_at is not None and ticket.claimed_at is not None
-
-
-def _message_id(fake: FakeTelegram, call) -> int:  # type: ignore[no-untyped-def]
-    """The message id the fake gave to a sent message (they are numbered in order)."""
-    sends = [c for c in fake.calls if c.method in {"sendMessage", "sendPhoto", "sendVoice", "sendDocument"}]
-    return sends.index(call) + 1
 
 
 async def test_a_residents_photo_reaches_the_group(bot: BotContext, fake: FakeTelegram, running: Application) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from channels.zalo.webhook import WEBHOOK_PATH, add_zalo_route
 from core.communes import save_commune
 from core.members import create_invite
 from core.messages import Inbound
+from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.router import handle
 from handlers.runtime import background
@@ -35,7 +37,7 @@ ZALO_RESIDENT = "6142494823000001"
 
 
 @pytest.fixture
-async def platforms(bot: BotContext) -> AsyncIterator[tuple[FakeTelegram, FakeZalo, TestClient]]:
+async def platforms(bot: BotContext) -> AsyncIterator[tuple[FakeTelegram, FakeZalo, TestClient, OutboxWorker]]:
     """Both fake platforms, the Telegram application polling, and our web app with the Zalo webhook."""
     telegram, zalo = FakeTelegram(), FakeZalo()
     await telegram.start()
@@ -54,13 +56,13 @@ async def platforms(bot: BotContext) -> AsyncIterator[tuple[FakeTelegram, FakeZa
         credentials = ZaloCredentials(APP_ID, APP_SECRET, zalo.access_token, zalo.refresh_token)
         client = ZaloClient(http, bot.sessions, credentials, api_url=zalo.url, oauth_url=zalo.url)
         senders = {"telegram": TelegramSender(application.bot), "zalo": ZaloSender(client)}
-        async with application, background(bot, senders, jobs=False), TestClient(TestServer(web_app)) as web:
+        async with application, background(bot, senders, jobs=False) as worker, TestClient(TestServer(web_app)) as web:
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(poll_interval=0, timeout=1)
             await telegram.push(private_message(VOLUNTEER, f"/join {code}"))
             await telegram.wait_for_messages(1)
-            yield telegram, zalo, web
+            yield telegram, zalo, web, worker
             await webhook.drain()
             await application.updater.stop()
             await application.stop()
@@ -80,14 +82,25 @@ async def _zalo_says(web: TestClient, text: str) -> None:
     assert response.status == 200
 
 
+async def card_message_id(bot: BotContext, worker: OutboxWorker, ticket_id: int = 1) -> int:
+    """The ticket card's Telegram message id, once the bot has recorded it (replies are matched by it)."""
+    while True:
+        seen = worker.write_backs
+        async with bot.sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+        if ticket is not None and ticket.card_message_id is not None:
+            return int(ticket.card_message_id)
+        await asyncio.wait_for(worker.wait_write_back(seen), 30)
+
+
 def _text(call: Any) -> str:
     return call.body["message"]["text"]
 
 
 async def test_a_zalo_residents_ticket_is_answered_from_telegram(
-    bot: BotContext, platforms: tuple[FakeTelegram, FakeZalo, TestClient]
+    bot: BotContext, platforms: tuple[FakeTelegram, FakeZalo, TestClient, OutboxWorker]
 ) -> None:
-    telegram, zalo, web = platforms
+    telegram, zalo, web, worker = platforms
     await _zalo_says(web, "gặp cán bộ")
     await zalo.wait_for(lambda f: len(f.sends(ZALO_RESIDENT)) >= 1)
     assert "việc gì" in _text(zalo.sends(ZALO_RESIDENT)[-1])
@@ -99,13 +112,14 @@ async def test_a_zalo_residents_ticket_is_answered_from_telegram(
     await telegram.wait_for(lambda f: len(f.sent("sendMessage", GROUP)) >= 1)
     card = telegram.sent("sendMessage", GROUP)[0]
     assert "Kênh: Zalo" in card.params["text"] and "Bản Bạch Đàn" in card.params["text"]
-    card_id = [c for c in telegram.calls if c.method == "sendMessage"].index(card) + 1
+    card_id = await card_message_id(bot, worker)
 
     await telegram.push(group_message(GROUP, VOLUNTEER, "Bạn thử cài lại VNeID rồi đăng nhập nhé", reply_to=card_id))
     await zalo.wait_for(lambda f: any("cài lại VNeID" in _text(c) for c in f.sends(ZALO_RESIDENT)))
 
     await _zalo_says(web, "vẫn không được ạ")
     await telegram.wait_for(lambda f: any("vẫn không được" in m.params["text"] for m in f.sent("sendMessage", GROUP)))
+    await zalo.wait_for(lambda f: any("Đã chuyển" in _text(c) for c in f.sends(ZALO_RESIDENT)))
 
     zalo.outside_window_once(ZALO_RESIDENT)
     await telegram.push(group_message(GROUP, VOLUNTEER, "Mai tổ lên bản giúp bạn", reply_to=card_id))

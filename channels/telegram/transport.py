@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 CONTEXT_KEY = "caunoi"
 WEBHOOK_PATH = "/webhooks/telegram"
 CONCURRENT_UPDATES = 8
+CONNECTION_POOL_SIZE = 8  # the outbox sends at most a few messages at once
 SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = [
@@ -42,6 +43,7 @@ def build_application(ctx: BotContext, token: str, api_url: str, *, polling: boo
         .base_url(f"{root}/bot{{token}}")
         .base_file_url(f"{root}/file/bot{{token}}")
         .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(CONNECTION_POOL_SIZE)
     )
     if not polling:
         builder = builder.updater(None)

@@ -101,7 +101,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_chat_platform', ['chat_id', 'platform_msg_id'], unique=False)
-        batch_op.create_index('ix_outbox_due', ['status', 'not_before'], unique=False)
+        batch_op.create_index('ix_outbox_due', ['status', 'lease_until', 'not_before'], unique=False)
 
     op.create_table('ticket_events',
     sa.Column('id', sa.Integer(), nullable=False),
