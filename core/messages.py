@@ -70,3 +70,19 @@ class Outbound:
     def choices(self) -> list[Button]:
         """The buttons in reading order."""
         return [button for row in self.buttons for button in row]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Chunks under a platform's length limit, cut at paragraph boundaries (then lines, then hard)."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    chunks.append(rest)
+    return [chunk for chunk in chunks if chunk.strip()]

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Inbound, Media, Outbound
+from core.messages import split_text as split_at
 
 CHANNEL = "telegram"
 CALLBACK_DATA_LIMIT = 64
@@ -55,19 +56,8 @@ def to_inbound(update: Update) -> Inbound | None:
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Chunks under the limit, cut at paragraph boundaries (then lines, then hard) where possible."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n")
-    chunks.append(rest)
-    return [chunk for chunk in chunks if chunk]
+    """Chunks under Telegram's 4,096 characters, cut at paragraphs where possible."""
+    return split_at(text, limit)
 
 
 def keyboard(reply: Outbound) -> InlineKeyboardMarkup | None:

@@ -7,6 +7,7 @@ from typing import Any
 from channels.zalo.client import ZaloClient
 from channels.zalo.convert import BUTTON_PREFIX
 from core.messages import Button, Media, Outbound
+from core.messages import split_text as split_at
 
 TEXT_LIMIT = 2000
 MAX_BUTTONS = 5
@@ -35,19 +36,8 @@ def render(message: Outbound) -> list[dict[str, Any]]:
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks under the limit, cut at paragraph boundaries (then lines, then hard) where possible."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n")
-    chunks.append(rest)
-    return [chunk for chunk in chunks if chunk.strip()]
+    """Chunks under Zalo's text limit, cut at paragraphs where possible."""
+    return split_at(text, limit)
 
 
 def _button(button: Button) -> dict[str, str]:
