@@ -18,7 +18,7 @@ Write = Callable[[str], None]
 def render(reply: Outbound) -> str:
     """A reply as terminal text, its buttons as a numbered list."""
     lines = [reply.text]
-    for number, button in enumerate(reply.choices(), start=1):
+    for number, button in enumerate(reply.choices(), start=reply.first_number):
         lines.append(f"  {number}. {button.label}")
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 TEXT = "text"
@@ -57,7 +57,11 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Outbound:
-    """One reply: text, rows of buttons, optional media and the message it answers."""
+    """One reply: text, rows of buttons, optional media and the message it answers.
+
+    `first_number` is what a platform without buttons numbers the first choice: the choices of all
+    replies to one message are numbered on, so typing "3" means the same button everywhere.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -66,6 +70,7 @@ class Outbound:
     intent: str | None = None
     confidence: float | None = None
     action: str | None = None
+    first_number: int = 1
 
     def choices(self) -> list[Button]:
         """The buttons in reading order."""
@@ -86,3 +91,13 @@ def split_text(text: str, limit: int) -> list[str]:
         rest = rest[cut:].lstrip("\n")
     chunks.append(rest)
     return [chunk for chunk in chunks if chunk.strip()]
+
+
+def number_choices(replies: list[Outbound]) -> list[Outbound]:
+    """Number the choices of several replies on from one to the next (see `Outbound.first_number`)."""
+    numbered: list[Outbound] = []
+    next_number = 1
+    for reply in replies:
+        numbered.append(replace(reply, first_number=next_number) if next_number != 1 else reply)
+        next_number += len(reply.choices())
+    return numbered

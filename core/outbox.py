@@ -27,6 +27,7 @@ def to_body(message: Outbound) -> dict[str, Any]:
         "media": [asdict(m) for m in message.media],
         "reply_to": message.reply_to,
         "action": message.action,
+        "first_number": message.first_number,
     }
 
 
@@ -38,6 +39,7 @@ def from_body(body: dict[str, Any]) -> Outbound:
         media=tuple(Media(**m) for m in body.get("media", [])),
         reply_to=body.get("reply_to"),
         action=body.get("action"),
+        first_number=body.get("first_number", 1),
     )
 
 

@@ -40,11 +40,13 @@ def local_time(moment: datetime | None) -> str:
     return (moment + LOCAL_OFFSET).strftime("%H:%M %d/%m") if moment else "-"
 
 
-def card(ticket: Ticket, conversation: list[TicketEvent], knowledge: KnowledgeBase, assignee: str = "") -> Outbound:
+def card(
+    ticket: Ticket, conversation: list[TicketEvent], knowledge: KnowledgeBase, commune: str, assignee: str = ""
+) -> Outbound:
     """The ticket's card: who, where, what the bot thought, the conversation so far, and the actions."""
     guess = knowledge.entries.get(ticket.bot_intent or "")
     lines = [
-        f"🆘 Yêu cầu #{ticket.id} · xã {ticket.commune} · thôn {ticket.village or 'chưa rõ'}",
+        f"🆘 Yêu cầu #{ticket.id} · xã {commune} · thôn {ticket.village or 'chưa rõ'}",
         f"Kênh: {_CHANNEL_NAMES.get(ticket.channel, ticket.channel)} · Ngôn ngữ: {ticket.language} · "
         f"Lúc: {local_time(ticket.created_at)}",
         f"Trạng thái: {_STATUS.get(ticket.status, ticket.status)}" + (f" ({assignee})" if assignee else ""),

@@ -168,7 +168,7 @@ async def _open(ctx: BotContext, session: AsyncSession, user: User, data: dict, 
     )
     event = add_event(session, ticket, "resident", problem, now, attachments=[{"kind": m.kind} for m in media])
     if ticket.group_chat_id:
-        post = cards.card(ticket, [event], ctx.knowledge)
+        post = cards.card(ticket, [event], ctx.knowledge, commune.name)
         await enqueue(
             session,
             "telegram",

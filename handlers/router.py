@@ -22,7 +22,7 @@ from core.message_log import (
     record_outbound,
     set_feedback,
 )
-from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound
+from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound, number_choices
 from core.outbox import enqueue
 from core.privacy import Masked, mask
 from core.tickets import open_ticket_of
@@ -58,6 +58,7 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
             out = flooding
         else:
             out = await _route(ctx, session, user, inbound, logged.id, _)
+            out = number_choices(out)
             await remember_options(session, user.id, [b for reply in out for b in reply.choices()])
         annotate(logged, out[-1] if out else None, (time.perf_counter() - started) * 1000)
         for reply in out:

@@ -27,7 +27,7 @@ from core.tickets import (
 from handlers import cards
 from handlers.context import BotContext
 from handlers.escalation import rating_request
-from models import Member, Ticket, User
+from models import Commune, Member, Ticket, User
 
 MEMBER_COMMANDS = frozenset({"join", "queue", "mine", "ticket"})
 NOT_MEMBER = "Bạn chưa là thành viên tổ hỗ trợ của xã này. Xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
@@ -149,8 +149,9 @@ async def on_command(
         member = await redeem_invite(session, argument.strip(), user.channel, user.external_id, name_shown, ctx.clock())
         if member is None:
             return Outbound("Mã mời không đúng, đã dùng hoặc đã hết hạn. Xin quản trị xã một mã mới.")
+        commune = await session.get(Commune, member.commune)
         return Outbound(
-            f"Chào mừng! Bạn đã là {_ROLE_NAMES[member.role]} của xã {member.commune}. "
+            f"Chào mừng! Bạn đã là {_ROLE_NAMES[member.role]} của xã {commune.name if commune else member.commune}. "
             "Các lệnh: /queue (yêu cầu đang mở), /mine (yêu cầu bạn nhận), /ticket <số>."
         )
     mine = await memberships(session, user.channel, user.external_id)
@@ -166,9 +167,10 @@ async def on_command(
     if ticket is None or ticket.commune not in {m.commune for m in mine}:
         return Outbound("Không tìm thấy yêu cầu này trong xã của bạn. Ví dụ: /ticket 12")
     holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
-    return cards.card(
-        ticket, await events(session, ticket.id), ctx.knowledge, cards.member_label(holder) if holder else ""
-    )
+    commune = await session.get(Commune, ticket.commune)
+    conversation = await events(session, ticket.id)
+    assignee = cards.member_label(holder) if holder else ""
+    return cards.card(ticket, conversation, ctx.knowledge, commune.name if commune else ticket.commune, assignee)
 
 
 _ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ công an", "admin": "quản trị"}

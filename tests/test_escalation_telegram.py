@@ -92,6 +92,7 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     await _resident_asks_for_a_person(fake)
     [card] = await _to(fake, GROUP, 1)
     assert "Yêu cầu #1" in card.params["text"] and "Bản Chân Trời" in card.params["text"]
+    assert "xã Thượng Trạch" in card.params["text"]
     topic = card.params.get("message_thread_id")
     assert (topic is not None) == forum
     assert bool(fake.sent("createForumTopic")) == forum

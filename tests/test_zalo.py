@@ -563,3 +563,16 @@ def test_a_webhook_without_an_oa_secret_key_is_refused_at_start() -> None:
 
     with pytest.raises(ValueError, match="ZALO_OA_SECRET_KEY"):
         add_zalo_route(web.Application(), "", dispatch)
+
+
+async def test_choices_of_several_replies_are_numbered_on(zalo: Harness) -> None:
+    follow = follow_event(RESIDENT, NOW_MS)
+    assert await zalo.post(follow) == 200
+    await zalo.settle()
+    welcome, offer = zalo.fake.sends(RESIDENT)[-2:]
+    welcome_numbers = [line.split(".")[0] for line in _text(welcome).splitlines() if line[:1].isdigit()]
+    offer_numbers = [line.split(".")[0] for line in _text(offer).splitlines() if line[:1].isdigit()]
+    assert offer_numbers and offer_numbers[0] == str(len(welcome_numbers) + 1)
+    await zalo.say(offer_numbers[0])
+    await zalo.settle()
+    assert "ngôn ngữ" in _text(zalo.fake.sends(RESIDENT)[-1]).lower()

@@ -25,7 +25,9 @@ def render(message: Outbound) -> list[dict[str, Any]]:
     notes = [
         f"📎 Có tệp đính kèm ({item.kind}) không gửi được qua Zalo." for item in message.media if not _is_image(item)
     ]
-    options = [f"{number}. {button.label}" for number, button in enumerate(message.choices(), start=1)]
+    options = [
+        f"{number}. {button.label}" for number, button in enumerate(message.choices(), start=message.first_number)
+    ]
     text = "\n\n".join(part for part in (message.text, "\n".join(notes), "\n".join(options)) if part)
     bodies: list[dict[str, Any]] = [{"text": chunk} for chunk in split_text(text)]
     buttons = [_button(choice) for choice in message.choices()[:MAX_BUTTONS]]
