@@ -37,18 +37,26 @@ MAX_PARALLEL_SENDS = 4
 DIGEST_PURPOSES = frozenset({"relay", "notice"})
 
 
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up."""
 
-    def __init__(self, rate: float, burst: float) -> None:
+    def __init__(
+        self, rate: float, burst: float, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.rate = rate
         self.burst = burst
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._tokens = burst
-        self._stamp = time.monotonic()
+        self._stamp = monotonic()
 
     def reserve(self) -> float:
         """Take a token, possibly ahead of time; the seconds to wait before using it."""
-        now = time.monotonic()
+        now = self._monotonic()
         self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate) - 1
         self._stamp = now
         return max(0.0, -self._tokens / self.rate)
@@ -56,7 +64,7 @@ class TokenBucket:
     async def take(self) -> None:
         wait = self.reserve()
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
 
 
 @dataclass
@@ -82,12 +90,16 @@ class OutboxWorker:
         clock: Clock = utcnow,
         per_second: Mapping[str, float] | None = None,
         on_failure: FailureHook | None = None,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.sessions = sessions
         self.senders = dict(senders)
         self.clock = clock
         self.on_failure = on_failure
-        self._overall = {name: TokenBucket(rate, rate) for name, rate in (per_second or {}).items()}
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._overall = {name: self._bucket(rate, rate) for name, rate in (per_second or {}).items()}
         self._chat_buckets: dict[str, TokenBucket] = {}
         self._group_sends: dict[str, deque[float]] = {}
         self._queues: dict[str, deque[OutboxMessage]] = {}
@@ -98,6 +110,9 @@ class OutboxWorker:
         self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._recorded = asyncio.Condition()
         self.write_backs = 0
+
+    def _bucket(self, rate: float, burst: float) -> TokenBucket:
+        return TokenBucket(rate, burst, self._monotonic, self._sleep)
 
     def wake(self) -> None:
         """New messages were committed: look now rather than at the next tick."""
@@ -192,7 +207,7 @@ class OutboxWorker:
         sends = self._group_sends.get(row.chat_id)
         if not _is_group(row.chat_id) or sends is None:
             return False
-        while sends and sends[0] < time.monotonic() - 60:
+        while sends and sends[0] < self._monotonic() - 60:
             sends.popleft()
         return len(sends) >= GROUP_PER_MINUTE
 
@@ -216,9 +231,11 @@ class OutboxWorker:
         if _is_group(row.chat_id):
             sends = self._group_sends.setdefault(row.chat_id, deque())
             if self._group_full(row):
-                await asyncio.sleep(max(0.0, sends[0] + 60 - time.monotonic()))
-            sends.append(time.monotonic())
-        bucket = self._chat_buckets.setdefault(row.chat_id, TokenBucket(1.0, 3.0))
+                await self._sleep(max(0.0, sends[0] + 60 - self._monotonic()))
+            sends.append(self._monotonic())
+        if row.chat_id not in self._chat_buckets:
+            self._chat_buckets[row.chat_id] = self._bucket(1.0, 3.0)
+        bucket = self._chat_buckets[row.chat_id]
         await bucket.take()
         overall = self._overall.get(row.channel)
         if overall is not None:
