@@ -576,3 +576,48 @@ async def test_choices_of_several_replies_are_numbered_on(zalo: Harness) -> None
     await zalo.say(offer_numbers[0])
     await zalo.settle()
     assert "ngôn ngữ" in _text(zalo.fake.sends(RESIDENT)[-1]).lower()
+
+
+async def test_bot_run_with_the_oa_keys_serves_zalo_residents(fake: FakeZalo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import sys
+
+    from core.settings import PROJECT_ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'zalo.db'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_APP_SECRET": APP_SECRET,
+        "ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
+        "ZALO_ACCESS_TOKEN": fake.access_token,
+        "ZALO_REFRESH_TOKEN": fake.refresh_token,
+        "ZALO_API_URL": fake.url,
+        "ZALO_OAUTH_URL": fake.url,
+        "WEB_PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(PROJECT_ROOT / "bot.py"), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        assert process.stderr is not None
+        while b"web server on" not in (line := await process.stderr.readline()):
+            assert line, "bot.py ended before the web server started"
+        now_ms = int(datetime.now(UTC).timestamp() * 1000)
+        headers, body = signed_webhook(text_event("mất thẻ căn cước thì làm sao", "run-1", timestamp_ms=now_ms))
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", data=body, headers=headers) as answer:
+                assert answer.status == 200
+            forged = {**headers, "X-ZEvent-Signature": "mac=" + "0" * 64}
+            async with http.post(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", data=body, headers=forged) as refused:
+                assert refused.status == 401
+        [reply] = await fake.wait_for_sends(1)
+        assert "căn cước" in _text(reply)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
