@@ -31,6 +31,7 @@ Clock = Callable[[], datetime]
 FailureHook = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
 LEASE = timedelta(seconds=60)
 IDLE_WAKE_SECONDS = 5.0
+ERROR_PAUSE_SECONDS = 1.0
 GROUP_PER_MINUTE = 20
 # Sends in flight at once. More does not go faster: HTTP clients spend their time managing the pool.
 MAX_PARALLEL_SENDS = 4
@@ -119,15 +120,18 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Send until cancelled."""
-        while True:
-            try:
-                busy = await self.step()
-            except Exception:
-                log.exception("outbox pass failed; retrying shortly")
-                busy = False
-            if not busy:
-                await self._idle()
+        """Send until cancelled; a database hiccup is logged and retried after a pause."""
+        try:
+            while True:
+                try:
+                    if not await self.step():
+                        await self._idle()
+                except Exception:
+                    log.exception("outbox pass failed; retrying shortly")
+                    await self._sleep(ERROR_PAUSE_SECONDS)
+        finally:
+            for task in self._tasks.values():
+                task.cancel()
 
     async def drain(self) -> None:
         """Send everything that is due now, and wait for it (tests and shutdown)."""
