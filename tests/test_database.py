@@ -13,8 +13,8 @@ def test_schema_head_constant_matches_the_newest_migration() -> None:
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
 
 
-async def test_migrations_create_every_table_and_are_idempotent(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_migrations_create_every_table_and_are_idempotent(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     try:
         assert await schema_version(engine) is None
         await upgrade_schema(engine)
@@ -27,11 +27,11 @@ async def test_migrations_create_every_table_and_are_idempotent(database_url: st
         await engine.dispose()
 
 
-async def test_models_and_migrations_do_not_drift(database_url: str) -> None:
+async def test_models_and_migrations_do_not_drift(empty_database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await upgrade_schema(engine)
         async with engine.connect() as connection:
