@@ -64,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     create = invite_sub.add_parser("create", help="print a new one-time code (the last word of the output)")
     create.add_argument("--commune", required=True, help="commune slug")
     create.add_argument("--role", required=True, choices=["volunteer", "officer", "admin"])
-    kb = sub.add_parser("kb", help="knowledge base files <-> database")
-    kb.add_argument("action", choices=["import", "export"])
+    kb = sub.add_parser("kb", help="knowledge base files <-> database; questions taught by volunteers")
+    kb.add_argument("action", choices=["import", "export", "pending", "approve", "reject"])
+    kb.add_argument("ids", nargs="*", type=int, help="with approve/reject: the numbers shown by 'kb pending'")
     kb.add_argument("--dir", type=Path, default=None, help="folder (default: knowledge/)")
     return parser
 
@@ -153,6 +154,26 @@ async def _shell(settings: Settings) -> int:
 async def _db_upgrade(settings: Settings) -> int:
     async with _migrated_engine(settings):
         print("database is at the newest migration")
+    return 0
+
+
+async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
+    """List, approve or reject the questions volunteers taught ("Dạy bot")."""
+    from core.database import session_factory
+    from core.knowledge_edit import pending_paraphrases, review_paraphrases
+
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        if action == "pending":
+            rows = await pending_paraphrases(session)
+            for row in rows:
+                print(f"{row.id}\t{row.entry_id}\t{row.text}")
+            print(f"{len(rows)} pending; approve with: python bot.py kb approve ID ...")
+            return 0
+        if not ids:
+            print(f"kb {action}: give the numbers shown by 'python bot.py kb pending'")
+            return 2
+        changed = await review_paraphrases(session, ids, approve=action == "approve")
+    print(f"{action}d {changed} of {len(ids)}; the bot learns approved questions at its next start")
     return 0
 
 
@@ -340,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_communes(settings, args))
         if command == "invite":
             return asyncio.run(_invite(settings, args.commune, args.role))
+        if args.action in {"pending", "approve", "reject"}:
+            return asyncio.run(_kb_review(settings, args.action, args.ids))
         return asyncio.run(_kb(settings, args.action, args.dir))
     except KeyboardInterrupt:
         return 130

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.knowledge import ACTIVE
 from core.privacy import clean_for_storage
 from models import FaqEntry, FaqParaphrase
 
 PENDING = "pending"
+REJECTED = "rejected"
 VOLUNTEER = "volunteer"
 MIN_CHARS = 3
 
@@ -29,3 +31,19 @@ async def add_pending_paraphrase(session: AsyncSession, entry_id: str, text: str
     session.add(FaqParaphrase(entry_id=entry_id, text=cleaned, status=PENDING, origin=VOLUNTEER))
     await session.flush()
     return True
+
+
+async def pending_paraphrases(session: AsyncSession) -> list[FaqParaphrase]:
+    """Questions volunteers taught, waiting for an admin, oldest first."""
+    query = select(FaqParaphrase).where(FaqParaphrase.status == PENDING).order_by(FaqParaphrase.id)
+    return list(await session.scalars(query))
+
+
+async def review_paraphrases(session: AsyncSession, ids: list[int], approve: bool) -> int:
+    """Approve (the matcher learns them at the next start) or reject pending paraphrases; how many changed."""
+    query = update(FaqParaphrase).where(FaqParaphrase.id.in_(ids), FaqParaphrase.status == PENDING)
+    if approve:
+        result = await session.execute(query.values(status=ACTIVE))
+    else:
+        result = await session.execute(query.values(status=REJECTED))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

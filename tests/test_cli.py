@@ -143,3 +143,45 @@ def test_communes_can_be_added_listed_and_offered(tmp_path: Path) -> None:
     assert listed[1].startswith("thuong-trach\tThượng Trạch")
     chat = _run(["shell"], tmp_path, "/caidat\n1\n").stdout
     assert "Dân Hóa" in chat and "Thượng Trạch" in chat
+
+
+def test_invite_codes_and_taught_questions_from_the_command_line(tmp_path: Path) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from core.database import create_engine, session_factory
+    from core.knowledge_edit import add_pending_paraphrase
+    from core.members import redeem_invite
+    from models import FaqParaphrase
+    from models.base import utcnow
+
+    assert _run(["kb", "import"], tmp_path).returncode == 0
+    assert _run(["invite", "create", "--commune", "nowhere", "--role", "volunteer"], tmp_path).returncode == 2
+    assert (
+        _run(["communes", "add", "dan-hoa", "--name", "Dân Hóa", "--telegram-group", "-1001"], tmp_path).returncode == 0
+    )
+    created = _run(["invite", "create", "--commune", "dan-hoa", "--role", "officer"], tmp_path)
+    code = created.stdout.split()[-1]
+    assert created.returncode == 0 and len(code) == 10
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    async def join_and_teach() -> tuple[str, int]:
+        engine = create_engine(url)
+        async with session_factory(engine)() as session, session.begin():
+            member = await redeem_invite(session, code, "telegram", "555", "Lan", utcnow())
+            assert await add_pending_paraphrase(session, "lost_id_card", "mat the can cuoc roi phai lam sao a")
+            pending_id = (
+                await session.scalars(select(FaqParaphrase.id).where(FaqParaphrase.status == "pending"))
+            ).one()
+        await engine.dispose()
+        assert member is not None
+        return member.role, pending_id
+
+    role, pending_id = asyncio.run(join_and_teach())
+    assert role == "officer"
+    listed = _run(["kb", "pending"], tmp_path).stdout
+    assert f"{pending_id}\tlost_id_card\tmat the can cuoc" in listed
+    approved = _run(["kb", "approve", str(pending_id)], tmp_path)
+    assert approved.returncode == 0 and "approved 1 of 1" in approved.stdout
+    assert "0 pending" in _run(["kb", "pending"], tmp_path).stdout
