@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery import RetryLater, Sender, Undeliverable
+from core.messages import Outbound
 from core.outbox import DEAD, MAX_ATTEMPTS, MERGED, SENT, backoff, claim_due, from_body, next_due, release_leases
 from models import OutboxMessage, Ticket
 from models.base import utcnow
@@ -254,6 +255,8 @@ class OutboxWorker:
             card_id, thread_id = card
             if thread_id is None and message.reply_to is None:
                 message = replace(message, reply_to=card_id)
+        if row.purpose == "card_edit":
+            return await self._edit_card(sender, row, message, card)
         try:
             if row.body.get("topic") and hasattr(sender, "open_topic"):
                 thread_id = await sender.open_topic(row.chat_id, row.body["topic"])
@@ -272,6 +275,20 @@ class OutboxWorker:
             self._cards[row.ticket_id] = (message_id, thread_id)
             return _Outcome(row.id, "card", row.attempts + 1, platform_msg_id=message_id, thread_id=thread_id)
         return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=message_id)
+
+    async def _edit_card(
+        self, sender: Sender, row: OutboxMessage, message: Outbound, card: tuple[str | None, int | None] | None
+    ) -> _Outcome:
+        """Bring a ticket's card up to date (nothing to do when it was never posted or cannot be edited)."""
+        if card is None or card[0] is None or not hasattr(sender, "edit"):
+            return _Outcome(row.id, SENT, row.attempts + 1)
+        try:
+            await sender.edit(row.chat_id, card[0], message)
+        except RetryLater as error:
+            return _Outcome(row.id, "retry", error=error.reason, not_before=self.clock() + backoff(row.attempts + 1))
+        except Undeliverable as error:
+            return _Outcome(row.id, DEAD, error=error.reason)
+        return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=card[0])
 
     async def _write_back(self, session: AsyncSession, outcomes: list[_Outcome]) -> None:
         """Record what happened; plain deliveries (most of them) in one executemany statement."""

@@ -59,7 +59,7 @@ def card(
         lines.append(f"⚠️ Chưa gửi được cho người dân: {ticket.delivery_problem}")
     lines.append("")
     lines.extend(_event_line(event) for event in conversation)
-    return Outbound("\n".join(lines)[:3500], buttons=actions(ticket.id))
+    return Outbound("\n".join(lines)[:3500], buttons=actions(ticket.id) if ticket.status != CLOSED else ())
 
 
 def actions(ticket_id: int) -> tuple[tuple[Button, ...], ...]:

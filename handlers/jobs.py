@@ -18,7 +18,7 @@ from core.outbox import enqueue
 from core.tickets import CLOSED, NEW, OPEN_STATES, WAITING, claim_due, in_duty_hours
 from handlers.context import BotContext
 from handlers.escalation import rating_request
-from handlers.volunteers import notify_officers
+from handlers.volunteers import notify_officers, refresh_card
 from models import Commune, OutboxMessage, Ticket, User
 
 JOB_INTERVAL_SECONDS = 30
@@ -81,6 +81,7 @@ async def _hand_over_unanswered(ctx: BotContext, session: AsyncSession, commune:
         if ticket is not None:
             text = f"⚠️ #{ticket_id} chưa được trả lời sau {hours:g} giờ: đã chuyển công an xã và báo quản trị."
             await notify_officers(ctx, session, ticket, text, admins=True)
+            await refresh_card(ctx, session, ticket)
     return len(ids)
 
 
@@ -102,6 +103,7 @@ async def _close_silent(ctx: BotContext, session: AsyncSession, commune: Commune
         rating = rating_request(_, ticket)
         message = Outbound(notice.format(number=ticket_id, days=days) + "\n\n" + rating.text, buttons=rating.buttons)
         await enqueue(session, resident.channel, resident.external_id, message, purpose="relay", ticket_id=ticket_id)
+        await refresh_card(ctx, session, ticket)
         if ticket.group_chat_id:
             text = f"🔒 #{ticket_id} tự đóng: người dân im lặng {days:g} ngày."
             await enqueue(

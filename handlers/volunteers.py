@@ -85,6 +85,7 @@ async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) ->
                 ticket,
                 f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân.",
             )
+            await refresh_card(ctx, session, ticket)
             return [cards.toast(f"Bạn đã nhận #{ticket.id}.")]
         holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
         return [cards.toast(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.")]
@@ -92,6 +93,7 @@ async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) ->
         if await hand_to_officers(session, ticket, now):
             add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
             await notify_officers(ctx, session, ticket, f"👮 #{ticket.id} được chuyển cho công an xã.")
+            await refresh_card(ctx, session, ticket)
             return [cards.toast(f"Đã chuyển #{ticket.id} cho công an xã.")]
         return [cards.toast(f"#{ticket.id} đã ở chỗ công an xã.")]
     if action == cards.CLOSE:
@@ -108,6 +110,7 @@ async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) ->
         await _to_resident(ctx, session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
         add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
         await record_member_reply(session, ticket, now)
+        await refresh_card(ctx, session, ticket)
         return [cards.toast(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.")]
     if action == cards.LEARN and extra in ctx.knowledge.entries:
         added = await add_pending_paraphrase(session, extra, ticket.summary)
@@ -126,6 +129,7 @@ async def close_ticket(
         return f"#{ticket.id} đã đóng rồi."
     who = cards.member_label(member) if member else "hệ thống"
     await _post(session, closed, f"✅ #{closed.id} đã đóng ({who}).")
+    await refresh_card(ctx, session, closed)
     await _to_resident(ctx, session, closed, rating_request(translator(closed.language), closed))
     return f"Đã đóng #{closed.id}."
 
@@ -166,11 +170,24 @@ async def on_command(
     ticket = await session.get(Ticket, int(argument)) if argument.strip().isdigit() else None
     if ticket is None or ticket.commune not in {m.commune for m in mine}:
         return Outbound("Không tìm thấy yêu cầu này trong xã của bạn. Ví dụ: /ticket 12")
+    return await render_card(ctx, session, ticket)
+
+
+async def render_card(ctx: BotContext, session: AsyncSession, ticket: Ticket) -> Outbound:
+    """The ticket's card as it stands now."""
     holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
     commune = await session.get(Commune, ticket.commune)
     conversation = await events(session, ticket.id)
     assignee = cards.member_label(holder) if holder else ""
     return cards.card(ticket, conversation, ctx.knowledge, commune.name if commune else ticket.commune, assignee)
+
+
+async def refresh_card(ctx: BotContext, session: AsyncSession, ticket: Ticket) -> None:
+    """Edit the card in the group so its status, holder and conversation are current."""
+    if ticket.group_chat_id:
+        await session.flush()
+        card = await render_card(ctx, session, ticket)
+        await enqueue(session, "telegram", ticket.group_chat_id, card, purpose="card_edit", ticket_id=ticket.id)
 
 
 _ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ công an", "admin": "quản trị"}
@@ -205,6 +222,7 @@ async def _reply_to_resident(
         attachments=[{"kind": m.kind} for m in inbound.media],
     )
     await record_member_reply(session, ticket, now)
+    await refresh_card(ctx, session, ticket)
     if note:
         return [
             Outbound(

@@ -106,6 +106,9 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     await fake.wait_for(
         lambda f: any("Bạn đã nhận" in (c.params.get("text") or "") for c in f.sent("answerCallbackQuery"))
     )
+    await fake.wait_for(lambda f: any("đã có người nhận" in c.params["text"] for c in f.sent("editMessageText", GROUP)))
+    edited = fake.sent("editMessageText", GROUP)[-1].params
+    assert edited["message_id"] == card_message and "(Dân)" in edited["text"]
 
     place = {"thread_id": topic} if forum else {"reply_to": card_message}
     await fake.push(group_message(GROUP, STRANGER, "gửi mã OTP cho tôi", **place))
@@ -135,6 +138,9 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     await fake.push(button_press(VOLUNTEER, "tv:close:1", message_id=card_message, chat_id=GROUP))
     rating = (await _to(fake, RESIDENT, 6))[-1]
     assert "chấm điểm" in rating.params["text"]
+    await fake.wait_for(lambda f: any("đã đóng" in c.params["text"] for c in f.sent("editMessageText", GROUP)))
+    closed_card = [c for c in fake.sent("editMessageText", GROUP) if "đã đóng" in c.params["text"]][-1]
+    assert not closed_card.params.get("reply_markup")
     await fake.push(button_press(RESIDENT, "rt:1:5", message_id=99))
     await _to(fake, RESIDENT, 7)
     async with bot.sessions() as session:

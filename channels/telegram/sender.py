@@ -34,6 +34,25 @@ class TelegramSender:
         except NetworkError as error:
             raise RetryLater(f"Telegram: {error.message}") from error
 
+    async def edit(self, chat_id: str, message_id: str, message: Outbound) -> None:
+        """Replace the text and buttons of a message the bot sent (a ticket's card)."""
+        try:
+            await self.bot.edit_message_text(
+                split_text(message.text)[0],
+                chat_id=int(chat_id),
+                message_id=int(message_id),
+                reply_markup=keyboard(message),
+            )
+        except RetryAfter as error:
+            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after)) from error
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise Undeliverable(f"Telegram: {error.message}") from error
+        except Forbidden as error:
+            raise Undeliverable(f"Telegram: {error.message}") from error
+        except NetworkError as error:
+            raise RetryLater(f"Telegram: {error.message}") from error
+
     async def open_topic(self, chat_id: str, title: str) -> int | None:
         """A new forum topic when the group has topics enabled; None otherwise."""
         try:
