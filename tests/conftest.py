@@ -24,6 +24,7 @@ from core.messages import TEXT, Inbound, Outbound
 from core.settings import PROJECT_ROOT
 from handlers.context import BotContext, open_context
 from handlers.router import handle
+from tests.fake_telegram import FakeTelegram
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DATA_DIR = PROJECT_ROOT / "tests" / "data"
@@ -122,6 +123,15 @@ async def bot(database_url: str) -> AsyncIterator[BotContext]:
     ctx, engine = await open_context(database_url, KNOWLEDGE_DIR)
     yield ctx
     await engine.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server on 127.0.0.1 (the Zalo tests define their own `fake`: the fake OA)."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,12 +16,12 @@ from channels.telegram.transport import build_application
 from core.communes import save_commune
 from core.database import create_engine, session_factory, upgrade_schema
 from core.members import create_invite
-from core.settings import PROJECT_ROOT
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import Ticket
 from models.base import utcnow
 from tests.fake_telegram import FakeTelegram, button_press, group_message, private_message
+from tests.processes import bot_env, start_bot
 from tests.test_zalo_escalation import card_message_id
 
 TOKEN = "123456:TEST-TOKEN"
@@ -31,14 +29,6 @@ GROUP = -100777
 RESIDENT = 4242
 VOLUNTEER = 5151
 STRANGER = 6161
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def _set_up_commune(sessions, forum: bool, fake: FakeTelegram) -> str:  # type: ignore[no-untyped-def]
@@ -169,15 +159,8 @@ async def test_a_relay_survives_a_crash_and_is_sent_exactly_once(fake: FakeTeleg
     await upgrade_schema(engine)
     await _set_up_commune(session_factory(engine), False, fake)
     await engine.dispose()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": fake.url,
-        "TELEGRAM_WEBHOOK_URL": "",
-        "WEB_PORT": "0",
-    }
-    first = await _start_bot(env, tmp_path)
+    env = bot_env(tmp_path, DATABASE_URL=database, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.url, WEB_PORT="0")
+    first = await start_bot(env, tmp_path, b"Telegram polling started", "run")
     try:
         await _resident_asks_for_a_person(fake)
         await _to(fake, GROUP, 1)
@@ -190,7 +173,7 @@ async def test_a_relay_survives_a_crash_and_is_sent_exactly_once(fake: FakeTeleg
         first.send_signal(signal.SIGKILL)
         await first.wait()
     fake.failures.clear()
-    second = await _start_bot(env, tmp_path)
+    second = await start_bot(env, tmp_path, b"Telegram polling started", "run")
     try:
         await fake.wait_for(
             lambda f: any("vẫn chưa được" in (m.params.get("text") or "") for m in f.sent("sendMessage", GROUP))
@@ -210,20 +193,3 @@ async def test_a_relay_survives_a_crash_and_is_sent_exactly_once(fake: FakeTeleg
         [ticket] = list(await session.scalars(select(Ticket)))
     await check.dispose()
     assert ticket.status == "new"
-
-
-async def _start_bot(env: dict[str, str], folder: Path) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PROJECT_ROOT / "bot.py"), "run", env=env, cwd=folder, stderr=asyncio.subprocess.PIPE
-    )
-    assert process.stderr is not None
-    while b"Telegram polling started" not in (line := await process.stderr.readline()):
-        assert line, "bot.py ended before polling started"
-    asyncio.get_running_loop().create_task(_drain(process))
-    return process
-
-
-async def _drain(process: asyncio.subprocess.Process) -> None:
-    assert process.stderr is not None
-    while await process.stderr.readline():
-        pass

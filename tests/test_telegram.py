@@ -14,18 +14,11 @@ from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, add_webhook
 from handlers.context import BotContext
 from handlers.runtime import background
 from tests.fake_telegram import FakeTelegram, button_press, private_message
+from tests.processes import bot_env, free_port, running_bot
 from web.server import build_web_app
 
 TOKEN = "123456:TEST-TOKEN"
 RESIDENT = 4242
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture
@@ -143,39 +136,12 @@ def test_long_texts_are_split_at_paragraphs_under_the_limit() -> None:
 
 
 async def test_bot_run_with_a_token_serves_telegram_residents(fake: FakeTelegram, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-    import os
-    import signal
-    import socket
-    import sys
-
-    from core.settings import PROJECT_ROOT
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": fake.url,
-        "TELEGRAM_WEBHOOK_URL": "",
-        "WEB_PORT": str(port),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PROJECT_ROOT / "bot.py"), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        assert process.stderr is not None
-        while b"Telegram polling started" not in (line := await process.stderr.readline()):
-            assert line, "bot.py ended before Telegram polling started"
+    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.url, WEB_PORT=str(free_port()))
+    async with running_bot(env, tmp_path, b"Telegram polling started"):
         await fake.push(private_message(RESIDENT, "mất thẻ căn cước thì làm sao"))
         [message] = await fake.wait_for_messages(1)
         assert "căn cước" in message.params["text"]
         assert fake.sent("setMyCommands")
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
 
 
 async def test_checklist_runs_over_telegram_buttons(polling: Application, fake: FakeTelegram) -> None:

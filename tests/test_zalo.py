@@ -40,6 +40,7 @@ from tests.fake_zalo import (
     signed_webhook,
     user_event,
 )
+from tests.processes import bot_env, free_port, running_bot
 from web.server import build_web_app
 
 RESIDENT = "6142494823000000001"
@@ -579,35 +580,19 @@ async def test_choices_of_several_replies_are_numbered_on(zalo: Harness) -> None
 
 
 async def test_bot_run_with_the_oa_keys_serves_zalo_residents(fake: FakeZalo, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import os
-    import signal
-    import sys
-
-    from core.settings import PROJECT_ROOT
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'zalo.db'}",
-        "TELEGRAM_BOT_TOKEN": "",
-        "ZALO_APP_ID": APP_ID,
-        "ZALO_APP_SECRET": APP_SECRET,
-        "ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
-        "ZALO_ACCESS_TOKEN": fake.access_token,
-        "ZALO_REFRESH_TOKEN": fake.refresh_token,
-        "ZALO_API_URL": fake.url,
-        "ZALO_OAUTH_URL": fake.url,
-        "WEB_PORT": str(port),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PROJECT_ROOT / "bot.py"), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    port = free_port()
+    env = bot_env(
+        tmp_path,
+        ZALO_APP_ID=APP_ID,
+        ZALO_APP_SECRET=APP_SECRET,
+        ZALO_OA_SECRET_KEY=OA_SECRET_KEY,
+        ZALO_ACCESS_TOKEN=fake.access_token,
+        ZALO_REFRESH_TOKEN=fake.refresh_token,
+        ZALO_API_URL=fake.url,
+        ZALO_OAUTH_URL=fake.url,
+        WEB_PORT=str(port),
     )
-    try:
-        assert process.stderr is not None
-        while b"web server on" not in (line := await process.stderr.readline()):
-            assert line, "bot.py ended before the web server started"
+    async with running_bot(env, tmp_path, b"web server on"):
         now_ms = int(datetime.now(UTC).timestamp() * 1000)
         headers, body = signed_webhook(text_event("mất thẻ căn cước thì làm sao", "run-1", timestamp_ms=now_ms))
         async with aiohttp.ClientSession() as http:
@@ -618,6 +603,3 @@ async def test_bot_run_with_the_oa_keys_serves_zalo_residents(fake: FakeZalo, tm
                 assert refused.status == 401
         [reply] = await fake.wait_for_sends(1)
         assert "căn cước" in _text(reply)
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), 30) in (0, 130)

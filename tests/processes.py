@@ -1,0 +1,61 @@
+"""Real `bot.py` processes for end-to-end tests: a free port, start until ready, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from core.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bot_env(folder: Path, **settings: str) -> dict[str, str]:
+    """The environment for a bot process with its own SQLite file and no channel unless given."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bot.db'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_WEBHOOK_URL": "",
+        **settings,
+    }
+
+
+async def start_bot(env: dict[str, str], folder: Path, ready: bytes, *args: str) -> asyncio.subprocess.Process:
+    """Start `bot.py` and return once its log says `ready`; its log is read on so it never blocks."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(PROJECT_ROOT / "bot.py"), *args, env=env, cwd=folder, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    while ready not in (line := await process.stderr.readline()):
+        assert line, f"bot.py ended before logging {ready!r}"
+    asyncio.get_running_loop().create_task(_drain(process))
+    return process
+
+
+@asynccontextmanager
+async def running_bot(env: dict[str, str], folder: Path, ready: bytes, *args: str) -> AsyncIterator[None]:
+    """A bot process for the duration of the block, stopped with Ctrl-C as a person would."""
+    process = await start_bot(env, folder, ready, *args)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
+
+
+async def _drain(process: asyncio.subprocess.Process) -> None:
+    assert process.stderr is not None
+    while await process.stderr.readline():
+        pass
