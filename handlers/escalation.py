@@ -70,12 +70,13 @@ async def request_person(
     return [_ask_problem(_)]
 
 
-async def takes_text(session: AsyncSession, user_id: int, text: str) -> bool:
-    """Whether the intake is waiting for this text: any description of the problem, or a short place name."""
+async def takes_text(session: AsyncSession, user_id: int, text: str, is_question: bool) -> bool:
+    """Whether the intake is waiting for this text: any description of the problem, or a short place
+    name (a question the bot can answer is answered instead, and the intake waits)."""
     state = await dialog_state(session, user_id)
     if state is None or state.dialog != DIALOG:
         return False
-    return state.step == "problem" or len(text.split()) <= MAX_PLACE_WORDS
+    return state.step == "problem" or (not is_question and len(text.split()) <= MAX_PLACE_WORDS)
 
 
 async def on_text(

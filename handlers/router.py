@@ -101,7 +101,7 @@ async def _route(
         return await escalation.relay_to_ticket(ctx, session, ticket, masked.text, (), _)
     result = ctx.knowledge.matcher.match(masked.text)
     is_question = result.action == "answer" or result.intent == HUMAN
-    if await escalation.takes_text(session, user.id, text):
+    if await escalation.takes_text(session, user.id, text, is_question):
         guess = result.intent if result.action == "answer" else None
         return await escalation.on_text(ctx, session, user, masked.text, guess, _)
     if not is_question and await settings.waiting_for_text(session, user.id):

@@ -346,3 +346,12 @@ async def test_an_unlinked_group_tells_the_admin_its_id(desk: BotContext) -> Non
     [hint] = await _send(desk, VOLUNTEER, COMMAND, text="/groupid@caunoi_bot", chat_id="-100999")
     assert "--telegram-group -100999" in hint.text
     assert await _send(desk, VOLUNTEER, TEXT, text="chào cả nhóm", chat_id="-100999") == []
+
+
+async def test_a_question_typed_when_asked_for_the_village_is_answered(desk: BotContext) -> None:
+    await _send(desk, RESIDENT, COMMAND, text="/canbo")
+    await _send(desk, RESIDENT, TEXT, text="không vào được ứng dụng")
+    [answer] = await _send(desk, RESIDENT, TEXT, text="làm định danh ở đâu")
+    assert "Nguồn:" in answer.text
+    [opened] = await _send(desk, RESIDENT, TEXT, text="Bản Ka Oóc")
+    assert "#1" in opened.text and (await _ticket(desk)).village == "Bản Ka Oóc"
