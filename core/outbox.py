@@ -85,9 +85,9 @@ async def claim_due(
 
 
 async def next_due(session: AsyncSession, channels: list[str]) -> datetime | None:
-    """When the earliest waiting message becomes due (None when nothing waits)."""
+    """When the earliest unleased waiting message becomes due (None when nothing waits)."""
     query = select(func.min(OutboxMessage.not_before)).where(
-        OutboxMessage.status == PENDING, OutboxMessage.channel.in_(channels)
+        OutboxMessage.status == PENDING, OutboxMessage.lease_until.is_(None), OutboxMessage.channel.in_(channels)
     )
     return await session.scalar(query)
 

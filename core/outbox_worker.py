@@ -111,6 +111,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._recorded = asyncio.Condition()
+        self._next_lease_sweep = 0.0
         self.write_backs = 0
 
     def _bucket(self, rate: float, burst: float) -> TokenBucket:
@@ -176,14 +177,16 @@ class OutboxWorker:
                 self._cards[ticket_id] = (card_id, thread_id)
 
     async def _idle(self) -> None:
-        async with self.sessions() as session, session.begin():
-            await release_leases(session, expired_before=self.clock())
+        """Wait for new messages, a finished send (both wake us), or the next retry falling due."""
+        if self._monotonic() >= self._next_lease_sweep:
+            self._next_lease_sweep = self._monotonic() + LEASE.total_seconds() / 2
+            async with self.sessions() as session, session.begin():
+                await release_leases(session, expired_before=self.clock())
+        async with self.sessions() as session:
             due = await next_due(session, list(self.senders)) if self.senders else None
         timeout = IDLE_WAKE_SECONDS
         if due is not None:
             timeout = min(timeout, max(0.0, (_aware(due) - self.clock()).total_seconds()))
-        if self._tasks:
-            timeout = min(timeout, 0.05)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 

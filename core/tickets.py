@@ -103,9 +103,7 @@ async def claim(session: AsyncSession, ticket_id: int, member: Member, now: date
         .returning(Ticket.id)
     )
     claimed = result.first() is not None
-    ticket = await session.get(Ticket, ticket_id)
-    if ticket is not None:
-        await session.refresh(ticket)
+    await session.get(Ticket, ticket_id, populate_existing=True)
     return claimed
 
 
@@ -137,10 +135,7 @@ async def close(session: AsyncSession, ticket_id: int, now: datetime, reason: st
     )
     if result.first() is None:
         return None
-    ticket = await session.get(Ticket, ticket_id)
-    if ticket is not None:
-        await session.refresh(ticket)
-    return ticket
+    return await session.get(Ticket, ticket_id, populate_existing=True)
 
 
 async def rate(session: AsyncSession, ticket_id: int, user_id: int, stars: int) -> Ticket | None:

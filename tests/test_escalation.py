@@ -285,7 +285,6 @@ async def test_jobs_remind_hand_over_and_close_once_each(desk: BotContext) -> No
     assert any("chưa được trả lời" in m.body["text"] for m in await _outbox(desk, OFFICER))
     card = (await _outbox(desk, GROUP))[0]
     async with desk.sessions() as session, session.begin():
-        await session.get(OutboxMessage, card.id)
         row = await session.get(OutboxMessage, card.id)
         assert row is not None
         row.status, row.platform_msg_id = "sent", "777"

@@ -6,7 +6,6 @@ end elsewhere); time is logical, so nothing here waits on the wall clock.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -33,7 +32,6 @@ class LogicalTime:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
-        await asyncio.sleep(0)
 
 
 class RecordingSender:
