@@ -112,19 +112,25 @@ class OutboxWorker:
         self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._recorded = asyncio.Condition()
         self._next_lease_sweep = 0.0
+        self._stopping = False
         self.write_backs = 0
 
     def _bucket(self, rate: float, burst: float) -> TokenBucket:
         return TokenBucket(rate, burst, self._monotonic, self._sleep)
+
+    def stop(self) -> None:
+        """Finish the current pass and return from `run()` (sends in flight are abandoned; their leases lapse)."""
+        self._stopping = True
+        self._wake.set()
 
     def wake(self) -> None:
         """New messages were committed: look now rather than at the next tick."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Send until cancelled; a database hiccup is logged and retried after a pause."""
+        """Send until `stop()`; a database hiccup is logged and retried after a pause."""
         try:
-            while True:
+            while not self._stopping:
                 try:
                     if not await self.step():
                         await self._idle()
@@ -178,11 +184,10 @@ class OutboxWorker:
 
     async def _idle(self) -> None:
         """Wait for new messages, a finished send (both wake us), or the next retry falling due."""
-        if self._monotonic() >= self._next_lease_sweep:
-            self._next_lease_sweep = self._monotonic() + LEASE.total_seconds() / 2
-            async with self.sessions() as session, session.begin():
+        async with self.sessions() as session, session.begin():
+            if self._monotonic() >= self._next_lease_sweep:
+                self._next_lease_sweep = self._monotonic() + LEASE.total_seconds() / 2
                 await release_leases(session, expired_before=self.clock())
-        async with self.sessions() as session:
             due = await next_due(session, list(self.senders)) if self.senders else None
         timeout = IDLE_WAKE_SECONDS
         if due is not None:

@@ -32,25 +32,27 @@ async def background(
             await release_leases(session)
     ctx.outbox_channels = frozenset(senders)
     ctx.wake_outbox = worker.wake
-    tasks = [asyncio.create_task(worker.run(), name="outbox")]
-    if jobs:
-        tasks.append(asyncio.create_task(_job_loop(ctx), name="ticket-jobs"))
+    stopping = asyncio.Event()
+    sending = asyncio.create_task(worker.run(), name="outbox")
+    timers = asyncio.create_task(_job_loop(ctx, stopping), name="ticket-jobs") if jobs else None
     try:
         yield worker
     finally:
         ctx.outbox_channels = frozenset()
         ctx.wake_outbox = lambda: None
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Both loops stop between passes, never in the middle of a database call.
+        worker.stop()
+        stopping.set()
+        await sending
+        if timers is not None:
+            await timers
 
 
-async def _job_loop(ctx: BotContext) -> None:
-    while True:
+async def _job_loop(ctx: BotContext, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
         try:
             await run_due_jobs(ctx)
         except Exception:
             log.exception("ticket jobs failed; trying again at the next tick")
-        await asyncio.sleep(JOB_INTERVAL_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), JOB_INTERVAL_SECONDS)
