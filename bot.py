@@ -29,10 +29,9 @@ from core.settings import Settings
 if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy.ext.asyncio import AsyncEngine
-    from telegram.ext import Application
 
+    from channels.telegram.transport import TelegramChannel
     from core.delivery import Sender
-    from core.messages import Inbound
     from handlers.context import BotContext
 
 log = logging.getLogger("caunoi")
@@ -226,71 +225,45 @@ async def _run(settings: Settings) -> int:
     async with _bot(settings) as ctx, AsyncExitStack() as stack:
         web_app = build_web_app(ctx.sessions)
         senders: dict[str, Sender] = {}
-        application = None
+        telegram = None
         if settings.telegram_bot_token:
-            application = _telegram_application(settings, ctx, web_app)
-            senders["telegram"] = _telegram_sender(application)
+            telegram = _telegram_channel(settings, ctx, web_app)
+            senders["telegram"] = _telegram_sender(telegram)
         if settings.zalo_oa_secret_key:
             senders["zalo"] = await stack.enter_async_context(_zalo(settings, ctx, web_app))
         if not senders:
             log.warning("no channel configured: set TELEGRAM_BOT_TOKEN (or the ZALO_* keys) to talk to residents")
         per_second = {"telegram": settings.telegram_max_per_second}
         await stack.enter_async_context(background(ctx, senders, per_second=per_second))
-        if application is not None:
-            await stack.enter_async_context(_telegram(settings, application))
         runner = web.AppRunner(web_app)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
+        if telegram is not None:
+            hook, secret = settings.telegram_webhook_url, settings.telegram_webhook_secret
+            await stack.enter_async_context(telegram.running(webhook_url=hook, secret=secret))
         await asyncio.Event().wait()
     return 0
 
 
-def _telegram_application(settings: Settings, ctx: BotContext, web_app: web.Application) -> Application:
-    """The Telegram Application, with its webhook route when TELEGRAM_WEBHOOK_URL is set."""
-    from channels.telegram.transport import add_webhook_route, build_application
+def _telegram_channel(settings: Settings, ctx: BotContext, web_app: web.Application) -> TelegramChannel:
+    """The Telegram channel, with its webhook route when TELEGRAM_WEBHOOK_URL is set."""
+    from channels.telegram.transport import TelegramChannel, build_bot
 
     assert settings.telegram_bot_token
-    webhook = settings.telegram_webhook_url
-    application = build_application(ctx, settings.telegram_bot_token, settings.telegram_api_url, polling=not webhook)
-    if webhook:
+    channel = TelegramChannel(ctx, build_bot(settings.telegram_bot_token, settings.telegram_api_url))
+    if settings.telegram_webhook_url:
         if not settings.telegram_webhook_secret:
             raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
-        add_webhook_route(web_app, application, settings.telegram_webhook_secret)
-    return application
+        channel.add_webhook_route(web_app, settings.telegram_webhook_secret)
+    return channel
 
 
-def _telegram_sender(application: Application) -> Sender:
+def _telegram_sender(channel: TelegramChannel) -> Sender:
     from channels.telegram.sender import TelegramSender
 
-    return TelegramSender(application.bot)
-
-
-@asynccontextmanager
-async def _telegram(settings: Settings, application: Application) -> AsyncIterator[None]:
-    """Run the Telegram channel: webhook on our web server when TELEGRAM_WEBHOOK_URL is set, else polling."""
-    from channels.telegram.transport import WEBHOOK_PATH, register_commands
-
-    webhook = settings.telegram_webhook_url
-    async with application:
-        await application.start()
-        await register_commands(application)
-        if webhook:
-            url = webhook.rstrip("/") + WEBHOOK_PATH if not webhook.endswith(WEBHOOK_PATH) else webhook
-            await application.bot.set_webhook(url, secret_token=settings.telegram_webhook_secret)
-            log.info("Telegram webhook set to %s", url)
-        else:
-            assert application.updater is not None
-            await application.bot.delete_webhook()
-            await application.updater.start_polling()
-            log.info("Telegram polling started")
-        try:
-            yield
-        finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
+    return TelegramSender(channel.bot)
 
 
 @asynccontextmanager
@@ -300,17 +273,13 @@ async def _zalo(settings: Settings, ctx: BotContext, web_app: web.Application) -
 
     from channels.zalo.client import ZaloClient
     from channels.zalo.sender import ZaloSender
-    from channels.zalo.webhook import add_zalo_route
-    from handlers.router import handle
-
-    async def dispatch(inbound: Inbound) -> None:
-        await handle(ctx, inbound)
+    from channels.zalo.webhook import ZaloChannel
 
     assert settings.zalo_oa_secret_key
-    hook = add_zalo_route(web_app, settings.zalo_oa_secret_key, dispatch)
     async with aiohttp.ClientSession() as http:
-        yield ZaloSender(ZaloClient.from_settings(settings, http, ctx.sessions))
-        await hook.drain()
+        client = ZaloClient.from_settings(settings, http, ctx.sessions)
+        ZaloChannel(ctx, client, settings.zalo_oa_secret_key, settings.zalo_app_id).add_route(web_app)
+        yield ZaloSender(client)
     log.info("Zalo channel stopped")
 
 

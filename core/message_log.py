@@ -8,10 +8,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.messages import Inbound, Outbound
+from core.messages import Inbound, Media, Outbound
 from core.privacy import clean_for_storage
 from models import MessageLog
 
+SECRET_COMMANDS = frozenset({"/join"})
+PRIVATE_MEDIA = frozenset({"location", "contact"})
 INBOUND = "in"
 OUTBOUND = "out"
 
@@ -27,10 +29,10 @@ async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) 
         channel=inbound.channel,
         direction=INBOUND,
         kind=inbound.kind,
-        text_masked=clean_for_storage(inbound.text or inbound.payload),
+        text_masked=clean_for_storage(_without_secrets(inbound.text or inbound.payload)),
         platform_msg_id=inbound.platform_msg_id,
         created_at=inbound.received_at,
-        attachments=[{"kind": m.kind, "file_id": m.file_id} for m in inbound.media] or None,
+        attachments=[_attachment(m) for m in inbound.media] or None,
     )
     session.add(row)
     try:
@@ -38,6 +40,19 @@ async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) 
     except IntegrityError as error:
         raise AlreadyRecorded(inbound.platform_msg_id) from error
     return row
+
+
+def _without_secrets(text: str) -> str:
+    """A command whose argument is a secret (a one-time join code) is kept without it."""
+    name, _sep, argument = text.strip().partition(" ")
+    if name.split("@", 1)[0].lower() in SECRET_COMMANDS and argument:
+        return f"{name} [mã]"
+    return text
+
+
+def _attachment(media: Media) -> dict[str, str]:
+    """What is kept of a file: its kind and platform id; never a location's coordinates."""
+    return {"kind": media.kind, "file_id": "" if media.kind in PRIVATE_MEDIA else media.file_id}
 
 
 async def set_feedback(session: AsyncSession, user_id: int, message_id: int, value: str) -> MessageLog | None:

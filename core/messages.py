@@ -32,7 +32,8 @@ class Inbound:
     """One thing a user did: typed text, a command, a button press or a media message.
 
     `chat_id` is set for messages in a group; `reply_to` is the platform id of the message replied
-    to; `can_toast` says a short notice can be shown on the pressed button instead of sent.
+    to; `can_toast` says a short notice can be shown on the pressed button instead of sent;
+    `inbox_id` is the stored event it came from, settled in the same unit of work as the answer.
     """
 
     channel: str
@@ -48,6 +49,7 @@ class Inbound:
     reply_to: str | None = None
     sender_name: str = ""
     can_toast: bool = False
+    inbox_id: int | None = None
 
     @property
     def in_group(self) -> bool:

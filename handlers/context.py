@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.database import create_engine, session_factory, upgrade_schema
+from core.inbox import Inbox
 from core.knowledge import (
     KnowledgeBase,
     MatchingData,
@@ -34,6 +35,10 @@ class BotContext:
     outbox_channels: frozenset[str] = frozenset()
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     flood: FloodGuard = field(default_factory=FloodGuard)
+    inbox: Inbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox = Inbox(self.sessions, clock=self.clock)
 
     async def reload_knowledge(self) -> None:
         """Rebuild the matcher after the FAQ changed in the database."""

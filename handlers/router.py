@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations import checklist, settings
 from conversations.options import remember_options, resolve_choice
 from core.i18n import Translate, translator
+from core.inbox import settle
 from core.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
 from core.message_log import (
     AlreadyRecorded,
@@ -43,6 +44,9 @@ async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
     try:
         return await _handle_once(ctx, inbound)
     except AlreadyRecorded:
+        if inbound.inbox_id is not None:
+            async with ctx.sessions() as session, session.begin():
+                await settle(session, inbound.inbox_id)
         return []
 
 
@@ -51,6 +55,8 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
     async with ctx.sessions() as session, session.begin():
         user = await get_or_create_user(session, inbound.channel, inbound.user_id)
         logged = await record_inbound(session, user.id, inbound)
+        if inbound.inbox_id is not None:
+            await settle(session, inbound.inbox_id)
         _ = translator(user.language)
         if inbound.in_group:
             out = await volunteers.on_group_message(ctx, session, inbound)

@@ -1,4 +1,4 @@
-"""Background work of a running bot: the outbox worker and the ticket jobs."""
+"""Background work of a running bot: the inbox, the outbox worker and the ticket jobs."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ async def background(
     ctx.wake_outbox = worker.wake
     stopping = asyncio.Event()
     sending = asyncio.create_task(worker.run(), name="outbox")
+    receiving = asyncio.create_task(ctx.inbox.run(), name="inbox")
     timers = asyncio.create_task(_job_loop(ctx, stopping), name="ticket-jobs") if jobs else None
     try:
         yield worker
@@ -41,8 +42,10 @@ async def background(
         ctx.outbox_channels = frozenset()
         ctx.wake_outbox = lambda: None
         # Both loops stop between passes, never in the middle of a database call.
+        ctx.inbox.stop()
         worker.stop()
         stopping.set()
+        await receiving
         await sending
         if timers is not None:
             await timers

@@ -6,6 +6,7 @@ from models.commune import Commune
 from models.dialog import DialogState
 from models.faq import FaqCategory, FaqEntry, FaqParaphrase
 from models.glossary import GlossaryTerm
+from models.inbox import InboxEvent
 from models.member import Invite, Member
 from models.message import MessageLog
 from models.outbox import OutboxMessage
@@ -21,6 +22,7 @@ __all__ = [
     "FaqEntry",
     "FaqParaphrase",
     "GlossaryTerm",
+    "InboxEvent",
     "Invite",
     "Member",
     "MessageLog",

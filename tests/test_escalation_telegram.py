@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from telegram.ext import Application
 
 from channels.telegram.sender import TelegramSender
-from channels.telegram.transport import build_application
+from channels.telegram.transport import TelegramChannel, build_bot
 from core.communes import save_commune
 from core.database import create_engine, session_factory, upgrade_schema
 from core.members import create_invite
+from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import Ticket
@@ -40,16 +40,11 @@ async def _set_up_commune(sessions, forum: bool, fake: FakeTelegram) -> str:  # 
 
 
 @pytest.fixture
-async def running(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[Application]:
-    application = build_application(bot, TOKEN, fake.url, polling=True)
-    async with application, background(bot, {"telegram": TelegramSender(application.bot)}, jobs=False) as worker:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        application.bot_data["worker"] = worker
-        yield application
-        await application.updater.stop()
-        await application.stop()
+async def running(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[OutboxWorker]:
+    channel = TelegramChannel(bot, build_bot(TOKEN, fake.url))
+    senders = {"telegram": TelegramSender(channel.bot)}
+    async with background(bot, senders, jobs=False) as worker, channel.running(poll_timeout=1):
+        yield worker
 
 
 async def _to(fake: FakeTelegram, chat: int, count: int, method: str = "sendMessage") -> list:  # type: ignore[type-arg]
@@ -75,7 +70,7 @@ async def _join(fake: FakeTelegram, code: str) -> None:
 
 @pytest.mark.parametrize("forum", [False, True], ids=["replies", "forum"])
 async def test_a_request_becomes_a_claimed_answered_rated_ticket(
-    bot: BotContext, fake: FakeTelegram, running: Application, forum: bool
+    bot: BotContext, fake: FakeTelegram, running: OutboxWorker, forum: bool
 ) -> None:
     code = await _set_up_commune(bot.sessions, forum, fake)
     await _join(fake, code)
@@ -86,7 +81,7 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     topic = card.params.get("message_thread_id")
     assert (topic is not None) == forum
     assert bool(fake.sent("createForumTopic")) == forum
-    card_message = await card_message_id(bot, running.bot_data["worker"])
+    card_message = await card_message_id(bot, running)
 
     await fake.push(button_press(STRANGER, "tv:claim:1", message_id=card_message, chat_id=GROUP))
     await fake.wait_for(
@@ -140,7 +135,7 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     assert ticket.first_response_at is not None and ticket.claimed_at is not None
 
 
-async def test_a_residents_photo_reaches_the_group(bot: BotContext, fake: FakeTelegram, running: Application) -> None:
+async def test_a_residents_photo_reaches_the_group(bot: BotContext, fake: FakeTelegram, running: OutboxWorker) -> None:
     await _set_up_commune(bot.sessions, False, fake)
     photo = [
         {"file_id": "small", "file_unique_id": "a", "width": 90, "height": 90},

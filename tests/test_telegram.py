@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from telegram.ext import Application
 
 from channels.telegram.convert import split_text
 from channels.telegram.sender import TelegramSender
-from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, add_webhook_route, build_application
+from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, build_bot
 from handlers.context import BotContext
 from handlers.runtime import background
 from tests.fake_telegram import FakeTelegram, button_press, private_message
@@ -22,15 +21,10 @@ RESIDENT = 4242
 
 
 @pytest.fixture
-async def polling(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[Application]:
-    application = build_application(bot, TOKEN, fake.url, polling=True)
-    async with application, background(bot, {"telegram": TelegramSender(application.bot)}, jobs=False):
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        yield application
-        await application.updater.stop()
-        await application.stop()
+async def polling(bot: BotContext, fake: FakeTelegram) -> AsyncIterator[TelegramChannel]:
+    channel = TelegramChannel(bot, build_bot(TOKEN, fake.url))
+    async with background(bot, {"telegram": TelegramSender(channel.bot)}, jobs=False), channel.running(poll_timeout=1):
+        yield channel
 
 
 def _buttons(call_params: dict) -> list[str]:
@@ -38,7 +32,7 @@ def _buttons(call_params: dict) -> list[str]:
     return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
 
 
-async def test_start_sends_the_welcome_with_the_main_menu(polling: Application, fake: FakeTelegram) -> None:
+async def test_start_sends_the_welcome_with_the_main_menu(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(private_message(RESIDENT, "/start"))
     message, offer = await fake.wait_for_messages(2)
     assert "st:start" in _buttons(offer.params)
@@ -47,28 +41,28 @@ async def test_start_sends_the_welcome_with_the_main_menu(polling: Application, 
     assert {"faq", "gloss", "help", "human"} <= set(_buttons(message.params))
 
 
-async def test_free_text_is_answered_with_buttons(polling: Application, fake: FakeTelegram) -> None:
+async def test_free_text_is_answered_with_buttons(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(private_message(RESIDENT, "lam dinh danh o mo"))
     [message] = await fake.wait_for_messages(1)
     assert "Nguồn:" in message.params["text"]
     assert "human" in _buttons(message.params)
 
 
-async def test_button_press_is_acknowledged_and_answered(polling: Application, fake: FakeTelegram) -> None:
+async def test_button_press_is_acknowledged_and_answered(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(button_press(RESIDENT, "faq:cost"))
     [message] = await fake.wait_for_messages(1)
     await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 1)
     assert "tiền" in message.params["text"].lower()
 
 
-async def test_tampered_callback_data_gets_a_polite_refusal(polling: Application, fake: FakeTelegram) -> None:
+async def test_tampered_callback_data_gets_a_polite_refusal(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(button_press(RESIDENT, "faq:../../etc/passwd"))
     [message] = await fake.wait_for_messages(1)
     await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 1)
     assert _buttons(message.params) == ["menu"]
 
 
-async def test_a_duplicate_update_is_answered_once(polling: Application, fake: FakeTelegram) -> None:
+async def test_a_duplicate_update_is_answered_once(polling: TelegramChannel, fake: FakeTelegram) -> None:
     first = await fake.push(private_message(RESIDENT, "tải vneid ở đâu"))
     await fake.wait_for_messages(1)
     await fake.push(private_message(RESIDENT, "tải vneid ở đâu"), update_id=first)
@@ -78,14 +72,14 @@ async def test_a_duplicate_update_is_answered_once(polling: Application, fake: F
     assert "Nguồn:" not in messages[1].params["text"]
 
 
-async def test_voice_message_gets_a_kind_reply(polling: Application, fake: FakeTelegram) -> None:
+async def test_voice_message_gets_a_kind_reply(polling: TelegramChannel, fake: FakeTelegram) -> None:
     voice = {"file_id": "voice-1", "file_unique_id": "u1", "duration": 3}
     await fake.push(private_message(RESIDENT, voice=voice))
     [message] = await fake.wait_for_messages(1)
     assert "thoại" in message.params["text"]
 
 
-async def test_group_messages_do_not_start_resident_dialogs(polling: Application, fake: FakeTelegram) -> None:
+async def test_group_messages_do_not_start_resident_dialogs(polling: TelegramChannel, fake: FakeTelegram) -> None:
     group = private_message(RESIDENT, "lam dinh danh o dau")
     group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Tổ công nghệ số"}
     await fake.push(group)
@@ -94,7 +88,7 @@ async def test_group_messages_do_not_start_resident_dialogs(polling: Application
     assert message.params["chat_id"] == RESIDENT
 
 
-async def test_a_429_is_retried_after_the_requested_pause(polling: Application, fake: FakeTelegram) -> None:
+async def test_a_429_is_retried_after_the_requested_pause(polling: TelegramChannel, fake: FakeTelegram) -> None:
     too_many = {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": {"retry_after": 1}}
     fake.fail_next("sendMessage", 429, too_many)
     await fake.push(private_message(RESIDENT, "/help"))
@@ -104,16 +98,15 @@ async def test_a_429_is_retried_after_the_requested_pause(polling: Application, 
 
 
 async def test_webhook_checks_the_secret_and_queues_updates(bot: BotContext, fake: FakeTelegram) -> None:
-    application = build_application(bot, TOKEN, fake.url, polling=False)
+    channel = TelegramChannel(bot, build_bot(TOKEN, fake.url))
     web_app = build_web_app(bot.sessions)
-    add_webhook_route(web_app, application, "s3cret")
-    sender = TelegramSender(application.bot)
+    channel.add_webhook_route(web_app, "s3cret")
+    sender = TelegramSender(channel.bot)
     async with (
-        application,
         background(bot, {"telegram": sender}, jobs=False),
+        channel.running(webhook_url="https://example.invalid"),
         TestClient(TestServer(web_app)) as client,
     ):
-        await application.start()
         payload = {"update_id": 900, **private_message(RESIDENT, "quên passcode vneid")}
         wrong = await client.post(WEBHOOK_PATH, json=payload, headers={SECRET_HEADER: "guess"})
         missing = await client.post(WEBHOOK_PATH, json=payload)
@@ -123,7 +116,6 @@ async def test_webhook_checks_the_secret_and_queues_updates(bot: BotContext, fak
         assert accepted.status == 200
         [message] = await fake.wait_for_messages(1)
         assert message.params["chat_id"] == RESIDENT
-        await application.stop()
 
 
 def test_long_texts_are_split_at_paragraphs_under_the_limit() -> None:
@@ -144,7 +136,7 @@ async def test_bot_run_with_a_token_serves_telegram_residents(fake: FakeTelegram
         assert fake.sent("setMyCommands")
 
 
-async def test_checklist_runs_over_telegram_buttons(polling: Application, fake: FakeTelegram) -> None:
+async def test_checklist_runs_over_telegram_buttons(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(button_press(RESIDENT, "ck:start"))
     [question] = await fake.wait_for_messages(1)
     assert "ck:age:adult" in _buttons(question.params)
@@ -154,7 +146,7 @@ async def test_checklist_runs_over_telegram_buttons(polling: Application, fake: 
     await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 2)
 
 
-async def test_a_bad_gateway_is_retried(polling: Application, fake: FakeTelegram) -> None:
+async def test_a_bad_gateway_is_retried(polling: TelegramChannel, fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
     await fake.push(private_message(RESIDENT, "/help"))
     [message] = await fake.wait_for_messages(1)
@@ -162,7 +154,7 @@ async def test_a_bad_gateway_is_retried(polling: Application, fake: FakeTelegram
     assert fake.calls[-2].method == "sendMessage:failed"
 
 
-async def test_one_residents_429_does_not_hold_up_another(polling: Application, fake: FakeTelegram) -> None:
+async def test_one_residents_429_does_not_hold_up_another(polling: TelegramChannel, fake: FakeTelegram) -> None:
     too_many = {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": {"retry_after": 2}}
     fake.fail_next("sendMessage", 429, too_many)
     await fake.push(private_message(RESIDENT, "/help"))
@@ -173,7 +165,7 @@ async def test_one_residents_429_does_not_hold_up_another(polling: Application, 
     assert [m.params["chat_id"] for m in messages] == [other, RESIDENT]
 
 
-async def test_menu_navigation_from_categories_to_an_answer(polling: Application, fake: FakeTelegram) -> None:
+async def test_menu_navigation_from_categories_to_an_answer(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(button_press(RESIDENT, "faq"))
     [categories] = await fake.wait_for_messages(1)
     category = _buttons(categories.params)[0]
@@ -186,7 +178,7 @@ async def test_menu_navigation_from_categories_to_an_answer(polling: Application
     await fake.wait_for(lambda f: len(f.sent("answerCallbackQuery")) == 3)
 
 
-async def test_clarification_and_out_of_scope_over_telegram(polling: Application, fake: FakeTelegram) -> None:
+async def test_clarification_and_out_of_scope_over_telegram(polling: TelegramChannel, fake: FakeTelegram) -> None:
     await fake.push(private_message(RESIDENT, "dinh danh"))
     [clarify] = await fake.wait_for_messages(1)
     choices = _buttons(clarify.params)
@@ -197,7 +189,7 @@ async def test_clarification_and_out_of_scope_over_telegram(polling: Application
     assert "Nguồn:" not in out_of_scope.params["text"]
 
 
-async def test_checklist_to_the_plan_over_telegram(polling: Application, fake: FakeTelegram) -> None:
+async def test_checklist_to_the_plan_over_telegram(polling: TelegramChannel, fake: FakeTelegram) -> None:
     steps = ["ck:start", "ck:age:adult", "ck:card:yes", "ck:sim:yes", "ck:phone:yes", "ck:registered:yes", "ck:sms:no"]
     for number, payload in enumerate(steps, start=1):
         await fake.push(button_press(RESIDENT, payload, message_id=number))

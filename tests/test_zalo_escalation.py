@@ -14,16 +14,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from channels.telegram.sender import TelegramSender
-from channels.telegram.transport import build_application
+from channels.telegram.transport import TelegramChannel, build_bot
 from channels.zalo.client import ZaloClient, ZaloCredentials
 from channels.zalo.sender import ZaloSender
-from channels.zalo.webhook import WEBHOOK_PATH, add_zalo_route
+from channels.zalo.webhook import WEBHOOK_PATH, ZaloChannel
 from core.communes import save_commune
 from core.members import create_invite
-from core.messages import Inbound
 from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
-from handlers.router import handle
 from handlers.runtime import background
 from models import MessageLog, Ticket
 from tests.fake_telegram import FakeTelegram, group_message, private_message
@@ -45,27 +43,22 @@ async def platforms(bot: BotContext) -> AsyncIterator[tuple[FakeTelegram, FakeZa
     async with bot.sessions() as session, session.begin():
         await save_commune(session, "dan-hoa", "Dân Hóa", telegram_group_id=GROUP, is_default=True)
         code = await create_invite(session, "dan-hoa", "volunteer", datetime.now(UTC))
-    application = build_application(bot, TOKEN, telegram.url, polling=True)
-
-    async def dispatch(inbound: Inbound) -> None:
-        await handle(bot, inbound)
-
+    channel = TelegramChannel(bot, build_bot(TOKEN, telegram.url))
     web_app = build_web_app(bot.sessions)
-    webhook = add_zalo_route(web_app, OA_SECRET_KEY, dispatch)
     async with aiohttp.ClientSession() as http:
         credentials = ZaloCredentials(APP_ID, APP_SECRET, zalo.access_token, zalo.refresh_token)
         client = ZaloClient(http, bot.sessions, credentials, api_url=zalo.url, oauth_url=zalo.url)
-        senders = {"telegram": TelegramSender(application.bot), "zalo": ZaloSender(client)}
-        async with application, background(bot, senders, jobs=False) as worker, TestClient(TestServer(web_app)) as web:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0, timeout=1)
+        ZaloChannel(bot, client, OA_SECRET_KEY, APP_ID).add_route(web_app)
+        senders = {"telegram": TelegramSender(channel.bot), "zalo": ZaloSender(client)}
+        async with (
+            background(bot, senders, jobs=False) as worker,
+            channel.running(poll_timeout=1),
+            TestClient(TestServer(web_app)) as web,
+        ):
             await telegram.push(private_message(VOLUNTEER, f"/join {code}"))
             await telegram.wait_for_messages(1)
             yield telegram, zalo, web, worker
-            await webhook.drain()
-            await application.updater.stop()
-            await application.stop()
+            await bot.inbox.drain()
     await telegram.close()
     await zalo.close()
 

@@ -1,24 +1,34 @@
-"""The python-telegram-bot Application: polling or webhook, commands, replies through the rate limiter."""
+"""The Telegram channel: updates stored in the inbox (polling or webhook) and handled from there.
+
+An update is committed to the database before Telegram is told it arrived: the webhook answers
+200 only after the insert, and the polling offset moves past an update only after it is stored.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
+import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, Update
-from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram import Bot, BotCommand, Update
+from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
 
-from channels.telegram.convert import to_inbound
+from channels.telegram.convert import CHANNEL, to_inbound
+from core.inbox import Accepted, Inbox
 from handlers.cards import TOAST
 from handlers.context import BotContext
 from handlers.router import handle
 
 log = logging.getLogger(__name__)
-CONTEXT_KEY = "caunoi"
 WEBHOOK_PATH = "/webhooks/telegram"
-CONCURRENT_UPDATES = 8
 CONNECTION_POOL_SIZE = 8  # the outbox sends at most a few messages at once
 SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -32,70 +42,160 @@ COMMANDS = [
     BotCommand("riengtu", "Bot lưu gì về bạn"),
 ]
 TOAST_LIMIT = 200
+MAX_UPDATE_ID = 2**53
+POLL_TIMEOUT_SECONDS = 25
+POLL_ERROR_PAUSE_SECONDS = (1, 2, 5, 10, 30)
 
 
-def build_application(ctx: BotContext, token: str, api_url: str, *, polling: bool) -> Application:
-    """An Application talking to `api_url` (Telegram, a self-hosted Bot API server or a test server)."""
+def build_bot(token: str, api_url: str) -> Bot:
+    """A Bot talking to `api_url` (Telegram, a self-hosted Bot API server or a test server)."""
     root = api_url.rstrip("/")
-    builder = (
-        Application.builder()
-        .token(token)
-        .base_url(f"{root}/bot{{token}}")
-        .base_file_url(f"{root}/file/bot{{token}}")
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONNECTION_POOL_SIZE)
+    return Bot(
+        token,
+        base_url=f"{root}/bot{{token}}",
+        base_file_url=f"{root}/file/bot{{token}}",
+        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
     )
-    if not polling:
-        builder = builder.updater(None)
-    application = builder.build()
-    application.bot_data[CONTEXT_KEY] = ctx
-    application.add_handler(TypeHandler(Update, _on_update))
-    application.add_error_handler(_on_error)
-    return application
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Something failed while answering (e.g. the database): log it and tell the resident kindly."""
-    log.error("could not answer an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == "private":
+class TelegramChannel:
+    """Feeds Telegram updates into the inbox and handles them from there (the inbox's handler)."""
+
+    def __init__(self, ctx: BotContext, bot: Bot) -> None:
+        self.ctx = ctx
+        self.bot = bot
+        self.inbox: Inbox = ctx.inbox
+        self.inbox.register(CHANNEL, self)
+
+    def event_of(self, body: object) -> Accepted | None:
+        """The inbox entry for a raw update; None when it is not a well-formed update."""
+        if not isinstance(body, dict):
+            return None
+        update_id = body.get("update_id")
+        if type(update_id) is not int or not 0 <= update_id < MAX_UPDATE_ID:
+            return None
         try:
-            await context.bot.send_message(update.effective_chat.id, SORRY)
-        except TelegramError:
-            log.exception("could not send the apology either")
+            update = Update.de_json(body, self.bot)
+            to_inbound(update)
+        except Exception:  # python-telegram-bot raises many kinds on malformed parts
+            return None
+        chat, user = update.effective_chat, update.effective_user
+        chat_key = chat.id if chat is not None else user.id if user is not None else update_id
+        return Accepted(str(update_id), str(chat_key), body)
 
+    async def handle(self, event_id: int, body: dict[str, Any]) -> bool:
+        """Route a stored update; a pressed button is acknowledged, with the handler's short notice if any."""
+        update = Update.de_json(body, self.bot)
+        inbound = to_inbound(update)
+        replies = []
+        if inbound is not None:
+            replies = await handle(self.ctx, replace(inbound, inbox_id=event_id))
+        if update.callback_query is not None:
+            notice = next((r.text for r in replies if r.action == TOAST), None)
+            with contextlib.suppress(TelegramError):  # an old button's query may have expired
+                await update.callback_query.answer(notice[:TOAST_LIMIT] if notice else None, show_alert=False)
+        return inbound is not None
 
-async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Route one update; its replies were queued in the outbox with it. A pressed button is acknowledged,
-    with a short notice when the handler gave one."""
-    inbound = to_inbound(update)
-    replies = []
-    if inbound is not None:
-        ctx: BotContext = context.application.bot_data[CONTEXT_KEY]
-        replies = await handle(ctx, inbound)
-    if update.callback_query is not None:
-        notice = next((r.text for r in replies if r.action == TOAST), None)
-        await update.callback_query.answer(notice[:TOAST_LIMIT] if notice else None, show_alert=False)
+    async def give_up(self, body: dict[str, Any]) -> None:
+        """Answering failed every time (e.g. the database): tell the resident kindly."""
+        update = Update.de_json(body, self.bot)
+        chat = update.effective_chat
+        if chat is not None and chat.type == "private":
+            await self.bot.send_message(chat.id, SORRY)
 
+    def add_webhook_route(self, web_app: web.Application, secret: str) -> None:
+        """POST /webhooks/telegram: the secret checked in constant time, the update stored, then 200."""
 
-async def register_commands(application: Application) -> None:
-    """Publish the resident command list shown in Telegram's menu."""
-    await application.bot.set_my_commands(COMMANDS)
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                return web.json_response({"ok": False}, status=401)
+            try:
+                body = json.loads(await request.read())
+            except (ValueError, RecursionError):
+                return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+            event = self.event_of(body)
+            if event is None:
+                return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+            try:
+                await self.inbox.accept(CHANNEL, [event])
+            except Exception as error:
+                log.warning("could not store a Telegram update (%s): asking Telegram to resend", type(error).__name__)
+                return web.json_response({"ok": False, "error": "try again"}, status=503)
+            return web.json_response({"ok": True})
 
+        web_app.router.add_post(WEBHOOK_PATH, receive)
 
-def add_webhook_route(web_app: web.Application, application: Application, secret: str) -> None:
-    """POST /webhooks/telegram: check the secret in constant time, queue the update, answer at once."""
+    @asynccontextmanager
+    async def running(
+        self, *, webhook_url: str | None = None, secret: str | None = None, poll_timeout: float = POLL_TIMEOUT_SECONDS
+    ) -> AsyncIterator[None]:
+        """The Bot initialised, commands published, and the webhook set or polling running, for the block."""
+        async with self.bot:
+            await self.bot.set_my_commands(COMMANDS)
+            if webhook_url:
+                url = webhook_url if webhook_url.endswith(WEBHOOK_PATH) else webhook_url.rstrip("/") + WEBHOOK_PATH
+                await self.bot.set_webhook(url, secret_token=secret)
+                log.info("Telegram webhook set to %s", url)
+                yield
+                return
+            await self.bot.delete_webhook()
+            stopping = asyncio.Event()
+            polling = asyncio.create_task(self._poll(stopping, poll_timeout), name="telegram-polling")
+            log.info("Telegram polling started")
+            try:
+                yield
+            finally:
+                stopping.set()
+                await polling
 
-    async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.json_response({"ok": False}, status=401)
+    async def _poll(self, stopping: asyncio.Event, poll_seconds: float) -> None:
+        """Fetch updates, store them, and only then confirm them to Telegram (the next offset)."""
+        offset: int | None = None
+        failures = 0
+        while not stopping.is_set():
+            updates = await self._fetch(offset, poll_seconds, stopping)
+            if updates is None:
+                failures += 1
+                await _pause(stopping, POLL_ERROR_PAUSE_SECONDS[min(failures, len(POLL_ERROR_PAUSE_SECONDS)) - 1])
+                continue
+            failures = 0
+            events = [event for update in updates if (event := self.event_of(update.to_dict())) is not None]
+            try:
+                await self.inbox.accept(CHANNEL, events)
+            except Exception as error:
+                log.warning("could not store Telegram updates (%s); fetching them again", type(error).__name__)
+                await _pause(stopping, POLL_ERROR_PAUSE_SECONDS[0])
+                continue
+            if updates:
+                offset = updates[-1].update_id + 1
+
+    async def _fetch(
+        self, offset: int | None, poll_seconds: float, stopping: asyncio.Event
+    ) -> tuple[Update, ...] | None:
+        """One long poll, abandoned when the channel stops; None after an error (already logged)."""
+        fetch = asyncio.create_task(self.bot.get_updates(offset=offset, timeout=int(poll_seconds)))
+        stop = asyncio.create_task(stopping.wait())
+        await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not fetch.done():
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await fetch
+            return ()
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
-        if update is None:
-            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
-        await application.update_queue.put(update)
-        return web.json_response({"ok": True})
+            return fetch.result()
+        except RetryAfter as error:
+            await _pause(stopping, float(error.retry_after if isinstance(error.retry_after, int) else 5))
+            return ()
+        except (InvalidToken, Forbidden, Conflict) as error:
+            log.error("Telegram refused getUpdates: %s", error.message)
+        except NetworkError as error:
+            log.warning("Telegram getUpdates failed: %s", error.message)
+        return None
 
-    web_app.router.add_post(WEBHOOK_PATH, receive)
+
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)

@@ -1,103 +1,130 @@
-"""POST /webhooks/zalo: verify the signature and freshness, answer 200 at once, dispatch in the background."""
+"""POST /webhooks/zalo: signature and freshness checked, the event stored in the inbox, then 200.
+
+The signature is checked on the raw body before it is parsed: `app_id` and `timestamp` are read
+from it with a strict pattern, the configured app id must match, and only a signed body is given
+to the JSON parser. Accepted events are handled from the inbox, so a crash loses none.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from channels.zalo.convert import to_inbound
+from channels.zalo.client import ZaloClient
+from channels.zalo.convert import CHANNEL, to_inbound
 from channels.zalo.signature import DEFAULT_MAX_AGE, SIGNATURE_HEADER, is_fresh, signature_matches
-from core.messages import Inbound
+from core.inbox import Accepted
+from handlers.context import BotContext
+from handlers.router import handle
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/zalo"
-Dispatch = Callable[[Inbound], Awaitable[None]]
+SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
+_APP_ID = re.compile(rb'"app_id"\s*:\s*"?([0-9A-Za-z_-]{1,64})"?\s*[,}]')
+_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?([0-9]{1,16})"?\s*[,}]')
 
 
-class ZaloWebhook:
-    """The background dispatches of accepted events; `drain()` waits for them on shutdown."""
+class ZaloChannel:
+    """The Zalo OA webhook, feeding the inbox, and the inbox's handler for Zalo events."""
 
-    def __init__(self, dispatch: Dispatch) -> None:
-        self._dispatch = dispatch
-        self._tasks: set[asyncio.Task[None]] = set()
+    def __init__(
+        self,
+        ctx: BotContext,
+        client: ZaloClient,
+        secret_key: str,
+        app_id: str | None = None,
+        *,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if not secret_key:
+            raise ValueError("ZALO_OA_SECRET_KEY is needed to check Zalo webhook signatures")
+        self.ctx = ctx
+        self.client = client
+        self.secret_key = secret_key
+        self.app_id = app_id
+        self.max_age = max_age
+        self.clock = clock
+        ctx.inbox.register(CHANNEL, self)
 
-    def schedule(self, inbound: Inbound) -> None:
-        """Dispatch one event in a task that is kept referenced until it ends."""
-        task = asyncio.create_task(self._run(inbound))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def add_route(self, web_app: web.Application) -> None:
+        """Register POST /webhooks/zalo."""
+        web_app.router.add_post(WEBHOOK_PATH, self.receive)
 
-    async def drain(self) -> None:
-        """Wait until every dispatch scheduled so far (and any they schedule) has finished."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _run(self, inbound: Inbound) -> None:
-        try:
-            await self._dispatch(inbound)
-        except Exception:
-            log.exception("could not handle a Zalo event (message %s)", inbound.platform_msg_id)
-
-
-def add_zalo_route(
-    web_app: web.Application,
-    secret_key: str,
-    dispatch: Dispatch,
-    *,
-    max_age: timedelta = DEFAULT_MAX_AGE,
-    clock: Callable[[], datetime] = utcnow,
-) -> ZaloWebhook:
-    """Register POST /webhooks/zalo; accepted events go to `dispatch(inbound)` in the background."""
-    if not secret_key:
-        raise ValueError("ZALO_OA_SECRET_KEY is needed to check Zalo webhook signatures")
-    webhook = ZaloWebhook(dispatch)
-
-    async def receive(request: web.Request) -> web.Response:
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check, store, answer; 4xx for what is refused (nothing stored), 503 when the database is down."""
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             return _refuse(401, "missing signature")
         raw_body = await request.read()
-        event = _parse(raw_body)
-        if event is None:
+        app_id, timestamp = _APP_ID.search(raw_body), _TIMESTAMP.search(raw_body)
+        if app_id is None or timestamp is None:
             return _refuse(400, "malformed event")
-        app_id, timestamp = str(event["app_id"]), str(event["timestamp"])
-        if not signature_matches(signature, app_id, raw_body, timestamp, secret_key):
+        claimed_app, stamp = app_id.group(1).decode(), timestamp.group(1).decode()
+        if self.app_id and claimed_app != self.app_id:
+            log.warning("refused a Zalo webhook for another app")
+            return _refuse(401, "bad signature")
+        if not signature_matches(signature, claimed_app, raw_body, stamp, self.secret_key):
             log.warning("refused a Zalo webhook with a wrong signature")
             return _refuse(401, "bad signature")
-        if not is_fresh(timestamp, clock(), max_age):
-            log.warning("refused a stale Zalo webhook (timestamp %s)", timestamp)
+        try:
+            fresh = is_fresh(stamp, self.clock(), self.max_age)
+        except ValueError:
+            return _refuse(400, "bad timestamp")
+        if not fresh:
+            log.warning("refused a stale Zalo webhook")
             return _refuse(403, "stale timestamp")
+        event = _parse(raw_body, claimed_app, stamp)
+        if event is None:
+            return _refuse(400, "malformed event")
         try:
             inbound = to_inbound(event)
-        except (AttributeError, TypeError, ValueError):
-            log.warning("could not read a signed Zalo %s event", event.get("event_name"))
+        except Exception:
+            log.warning("could not read a signed Zalo event")
             return _refuse(400, "malformed event")
-        if inbound is not None:
-            webhook.schedule(inbound)
+        if inbound is not None and inbound.platform_msg_id:
+            try:
+                await self.ctx.inbox.accept(CHANNEL, [Accepted(inbound.platform_msg_id, inbound.user_id, event)])
+            except Exception as error:
+                log.warning("could not store a Zalo event (%s): asking Zalo to resend", type(error).__name__)
+                return _refuse(503, "try again")
         return web.json_response({"ok": True})
 
-    web_app.router.add_post(WEBHOOK_PATH, receive)
-    return webhook
+    async def handle(self, event_id: int, body: dict[str, Any]) -> bool:
+        """Route a stored event (its replies go through the outbox)."""
+        inbound = to_inbound(body)
+        if inbound is None:
+            return False
+        await handle(self.ctx, replace(inbound, inbox_id=event_id))
+        return True
+
+    async def give_up(self, body: dict[str, Any]) -> None:
+        """Answering failed every time: tell the resident kindly."""
+        inbound = to_inbound(body)
+        if inbound is not None:
+            await self.client.send(inbound.user_id, {"text": SORRY})
 
 
-def _parse(raw_body: bytes) -> dict[str, Any] | None:
-    """The event as a dict with an app_id and a numeric epoch-ms timestamp, or None."""
+def _parse(raw_body: bytes, app_id: str, timestamp: str) -> dict[str, Any] | None:
+    """The signed event as a dict whose top-level app_id and timestamp are the ones checked, or None."""
     try:
         event = json.loads(raw_body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if not isinstance(event, dict) or not event.get("app_id"):
+    if not isinstance(event, dict):
         return None
-    timestamp = str(event.get("timestamp", ""))
-    return event if timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16 else None
+    if str(event.get("app_id")) != app_id or str(event.get("timestamp")) != timestamp:
+        return None
+    return event
 
 
 def _refuse(status: int, reason: str) -> web.Response:
