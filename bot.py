@@ -10,6 +10,7 @@ python bot.py db upgrade      apply migrations
 python bot.py kb import|export
 python bot.py communes add SLUG --name NAME [--telegram-group ID] [--default]
 python bot.py invite create --commune SLUG --role volunteer|officer|admin
+python bot.py outbox retry [--dead]
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     create = invite_sub.add_parser("create", help="print a new one-time code (the last word of the output)")
     create.add_argument("--commune", required=True, help="commune slug")
     create.add_argument("--role", required=True, choices=["volunteer", "officer", "admin"])
+    outbox = sub.add_parser("outbox", help="messages waiting to be sent")
+    outbox_sub = outbox.add_subparsers(dest="outbox_action", required=True)
+    retry = outbox_sub.add_parser("retry", help="send waiting messages now (with --dead, also given-up ones)")
+    retry.add_argument("--dead", action="store_true", help="also re-queue messages that were given up")
     kb = sub.add_parser("kb", help="knowledge base files <-> database; questions taught by volunteers")
     kb.add_argument("action", choices=["import", "export", "pending", "approve", "reject"])
     kb.add_argument("ids", nargs="*", type=int, help="with approve/reject: the numbers shown by 'kb pending'")
@@ -216,6 +221,21 @@ async def _communes(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _outbox_retry(settings: Settings, dead: bool) -> int:
+    """Make waiting messages due now; with --dead, given-up ones get a new period of tries."""
+    from core.database import session_factory
+    from core.outbox import requeue
+    from handlers.jobs import on_requeued
+    from models.base import utcnow
+
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        rows = await requeue(session, utcnow(), dead=dead)
+        await on_requeued(session, rows)
+    revived = sum(1 for row in rows if row.attempts == 0)
+    print(f"{len(rows)} messages queued to be sent now ({revived} of them had been given up); a running bot sends them")
+    return 0
+
+
 async def _run(settings: Settings) -> int:
     from aiohttp import web
 
@@ -330,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_communes(settings, args))
         if command == "invite":
             return asyncio.run(_invite(settings, args.commune, args.role))
+        if command == "outbox":
+            return asyncio.run(_outbox_retry(settings, args.dead))
         if args.action in {"pending", "approve", "reject"}:
             return asyncio.run(_kb_review(settings, args.action, args.ids))
         return asyncio.run(_kb(settings, args.action, args.dir))

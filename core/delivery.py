@@ -8,12 +8,18 @@ from core.messages import Outbound
 
 
 class RetryLater(Exception):
-    """A temporary failure (429, 5xx, timeout): try again after `seconds`."""
+    """A temporary failure (429, 5xx, timeout): try again after `seconds`.
 
-    def __init__(self, reason: str, seconds: float = 0.0) -> None:
+    `throttled` marks a rate limit (the platform asked us to wait; not a failure of the message);
+    `parts_sent` says how many parts of a multi-part message did go out, so a retry resumes after them.
+    """
+
+    def __init__(self, reason: str, seconds: float = 0.0, *, throttled: bool = False, parts_sent: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
         self.seconds = seconds
+        self.throttled = throttled
+        self.parts_sent = parts_sent
 
 
 class Undeliverable(Exception):
@@ -27,9 +33,11 @@ class Undeliverable(Exception):
 class Sender(Protocol):
     """One channel's way of sending a neutral reply to a chat (a resident or a volunteers' group)."""
 
-    async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
-        """Send `message`; return the platform's message id when it has one.
+    async def deliver(
+        self, chat_id: str, message: Outbound, *, thread_id: int | None = None, skip_parts: int = 0
+    ) -> str | None:
+        """Send `message` from part `skip_parts` on; return the platform's id of the first part sent.
 
-        Raises RetryLater for temporary failures and Undeliverable for final ones.
+        Raises RetryLater (with the parts that went out) for temporary failures, Undeliverable for final ones.
         """
         ...

@@ -16,7 +16,7 @@ PENDING = "pending"
 SENT = "sent"
 DEAD = "dead"
 MERGED = "merged"
-MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = timedelta(hours=24)
 
 
 def to_body(message: Outbound) -> dict[str, Any]:
@@ -62,24 +62,50 @@ async def enqueue(
 
 
 async def claim_due(
-    session: AsyncSession, channels: list[str], now: datetime, lease: timedelta, limit: int = 200
+    session: AsyncSession,
+    channels: list[str],
+    now: datetime,
+    lease: timedelta,
+    owner: str,
+    *,
+    skip_chats: frozenset[str] = frozenset(),
+    limit: int = 200,
 ) -> list[OutboxMessage]:
-    """Lease the oldest due, unleased messages of these channels (FOR UPDATE SKIP LOCKED where the database has it)."""
-    due = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.lease_until.is_(None),
-            OutboxMessage.not_before <= now,
-            OutboxMessage.channel.in_(channels),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    """Lease the oldest due, unleased messages of these channels to `owner`, leaving out `skip_chats`
+    (FOR UPDATE SKIP LOCKED where the database has it)."""
+    due = select(OutboxMessage).where(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.lease_until.is_(None),
+        OutboxMessage.not_before <= now,
+        OutboxMessage.channel.in_(channels),
     )
+    if skip_chats:
+        due = due.where(OutboxMessage.chat_id.not_in(list(skip_chats)))
+    due = due.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
     rows = list(await session.scalars(due))
     for row in rows:
         row.lease_until = now + lease
+        row.lease_owner = owner
+    await session.flush()
+    return rows
+
+
+async def renew_leases(session: AsyncSession, ids: list[int], owner: str, until: datetime) -> int:
+    """Extend the leases `owner` still holds on these messages; how many it still held."""
+    query = update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == owner)
+    result = await session.execute(query.values(lease_until=until))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def requeue(session: AsyncSession, now: datetime, *, dead: bool) -> list[OutboxMessage]:
+    """Make waiting messages due now; with `dead`, also give given-up ones a new period of tries."""
+    statuses = [PENDING, DEAD] if dead else [PENDING]
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(statuses), OutboxMessage.lease_until.is_(None))
+    rows = list(await session.scalars(query))
+    for row in rows:
+        if row.status == DEAD:
+            row.status, row.attempts, row.created_at = PENDING, 0, now
+        row.not_before = now
     await session.flush()
     return rows
 
@@ -98,7 +124,7 @@ async def release_leases(session: AsyncSession, expired_before: datetime | None 
     query = update(OutboxMessage).where(OutboxMessage.status == PENDING, OutboxMessage.lease_until.is_not(None))
     if expired_before is not None:
         query = query.where(OutboxMessage.lease_until < expired_before)
-    result = await session.execute(query.values(lease_until=None))
+    result = await session.execute(query.values(lease_until=None, lease_owner=None))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -4,6 +4,12 @@ One task per chat sends that chat's messages in order (about one a second, short
 chats are served side by side under an overall per-channel rate. A group gets at most 20 messages
 a minute: when more wait, plain notices are bundled into one digest. Results are written back in
 batches, so a busy bot does not pay a transaction per message.
+
+Exactly once, in practice: the worker leases what it claims to itself and renews the leases of
+every message it still holds (queued in memory or in flight), so no other pass or process claims
+them again; a write-back only touches rows this worker still owns, and outcomes survive a failed
+write-back. Temporary failures are retried with back-off for `give_up_after` (429 pauses do not
+count as failures); a multi-part message resumes from the first part not yet sent.
 """
 
 from __future__ import annotations
@@ -11,18 +17,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery import RetryLater, Sender, Undeliverable
 from core.messages import Outbound
-from core.outbox import DEAD, MAX_ATTEMPTS, MERGED, SENT, backoff, claim_due, from_body, next_due, release_leases
+from core.outbox import (
+    DEAD,
+    GIVE_UP_AFTER,
+    MERGED,
+    PENDING,
+    SENT,
+    backoff,
+    claim_due,
+    from_body,
+    next_due,
+    release_leases,
+    renew_leases,
+)
 from models import OutboxMessage, Ticket
 from models.base import utcnow
 
@@ -37,6 +56,9 @@ GROUP_PER_MINUTE = 20
 # Sends in flight at once. More does not go faster: HTTP clients spend their time managing the pool.
 MAX_PARALLEL_SENDS = 4
 DIGEST_PURPOSES = frozenset({"relay", "notice"})
+# Claimed at most this far ahead per chat: about what its pace sends within a lease.
+QUEUED_PER_CHAT = 30
+QUEUED_PER_GROUP = GROUP_PER_MINUTE
 
 
 Monotonic = Callable[[], float]
@@ -79,6 +101,7 @@ class _Outcome:
     not_before: datetime | None = None
     thread_id: int | None = None
     merged_into: int | None = None
+    parts_sent: int = 0
 
 
 class OutboxWorker:
@@ -94,8 +117,13 @@ class OutboxWorker:
         on_failure: FailureHook | None = None,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        lease: timedelta = LEASE,
+        give_up_after: timedelta = GIVE_UP_AFTER,
     ) -> None:
         self.sessions = sessions
+        self.owner = secrets.token_hex(8)
+        self.lease = lease
+        self.give_up_after = give_up_after
         self.senders = dict(senders)
         self.clock = clock
         self.on_failure = on_failure
@@ -111,7 +139,9 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._recorded = asyncio.Condition()
+        self._held: set[int] = set()
         self._next_lease_sweep = 0.0
+        self._next_renewal = 0.0
         self._stopping = False
         self.write_backs = 0
 
@@ -157,11 +187,23 @@ class OutboxWorker:
         self._wake.clear()
         outcomes, self._outcomes = self._outcomes, []
         channels = list(self.senders)
-        async with self.sessions() as session, session.begin():
-            if outcomes:
-                await self._write_back(session, outcomes)
-            rows = await claim_due(session, channels, self.clock(), LEASE) if channels else []
-            await self._load_cards(session, rows)
+        try:
+            async with self.sessions() as session, session.begin():
+                if outcomes:
+                    await self._write_back(session, outcomes)
+                await self._renew_if_due(session)
+                rows = []
+                if channels:
+                    rows = await claim_due(
+                        session, channels, self.clock(), self.lease, self.owner, skip_chats=self._full_chats()
+                    )
+                    rows = [row for row in rows if row.id not in self._held]
+                await self._load_cards(session, rows)
+        except BaseException:
+            self._outcomes = outcomes + self._outcomes  # recorded at the next pass, never sent again
+            raise
+        self._held.difference_update(o.row_id for o in outcomes)
+        self._held.update(row.id for row in rows)
         if outcomes:
             async with self._recorded:
                 self.write_backs += 1
@@ -171,6 +213,23 @@ class OutboxWorker:
             if row.chat_id not in self._tasks:
                 self._tasks[row.chat_id] = asyncio.create_task(self._serve_chat(row.chat_id))
         return bool(outcomes or rows)
+
+    def _full_chats(self) -> frozenset[str]:
+        """Chats that already have as much queued as they can send within a lease."""
+        return frozenset(
+            chat
+            for chat, queue in self._queues.items()
+            if len(queue) >= (QUEUED_PER_GROUP if _is_group(chat) else QUEUED_PER_CHAT)
+        )
+
+    async def _renew_if_due(self, session: AsyncSession) -> None:
+        """Every third of a lease, extend the leases of all messages this worker holds."""
+        if not self._held or self._monotonic() < self._next_renewal:
+            return
+        self._next_renewal = self._monotonic() + self.lease.total_seconds() / 3
+        kept = await renew_leases(session, sorted(self._held), self.owner, self.clock() + self.lease)
+        if kept < len(self._held):
+            log.warning("%s outbox leases were lost (another worker took them over)", len(self._held) - kept)
 
     async def _load_cards(self, session: AsyncSession, rows: list[OutboxMessage]) -> None:
         """Where each ticket's group messages go: under its card, or in its forum topic."""
@@ -185,11 +244,12 @@ class OutboxWorker:
     async def _idle(self) -> None:
         """Wait for new messages, a finished send (both wake us), or the next retry falling due."""
         async with self.sessions() as session, session.begin():
+            await self._renew_if_due(session)
             if self._monotonic() >= self._next_lease_sweep:
-                self._next_lease_sweep = self._monotonic() + LEASE.total_seconds() / 2
+                self._next_lease_sweep = self._monotonic() + self.lease.total_seconds() / 2
                 await release_leases(session, expired_before=self.clock())
             due = await next_due(session, list(self.senders)) if self.senders else None
-        timeout = IDLE_WAKE_SECONDS
+        timeout = min(IDLE_WAKE_SECONDS, self.lease.total_seconds() / 3)
         if due is not None:
             timeout = min(timeout, max(0.0, (_aware(due) - self.clock()).total_seconds()))
         with contextlib.suppress(TimeoutError):
@@ -268,12 +328,13 @@ class OutboxWorker:
         try:
             if row.body.get("topic") and hasattr(sender, "open_topic"):
                 thread_id = await sender.open_topic(row.chat_id, row.body["topic"])
-            message_id = await sender.deliver(row.chat_id, message, thread_id=thread_id)
+            skip = int(row.body.get("parts_sent", 0))
+            if skip:
+                message_id = await sender.deliver(row.chat_id, message, thread_id=thread_id, skip_parts=skip)
+            else:
+                message_id = await sender.deliver(row.chat_id, message, thread_id=thread_id)
         except RetryLater as error:
-            if row.attempts + 1 >= MAX_ATTEMPTS:
-                return _Outcome(row.id, DEAD, error=error.reason)
-            wait = max(timedelta(seconds=error.seconds), backoff(row.attempts + 1))
-            return _Outcome(row.id, "retry", error=error.reason, not_before=self.clock() + wait)
+            return self._retry(row, error)
         except Undeliverable as error:
             return _Outcome(row.id, DEAD, error=error.reason)
         except Exception as error:  # a bug in a sender must not stop the outbox
@@ -293,30 +354,51 @@ class OutboxWorker:
         try:
             await sender.edit(row.chat_id, card[0], message)
         except RetryLater as error:
-            return _Outcome(row.id, "retry", error=error.reason, not_before=self.clock() + backoff(row.attempts + 1))
+            return self._retry(row, error)
         except Undeliverable as error:
             return _Outcome(row.id, DEAD, error=error.reason)
         return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=card[0])
 
+    def _retry(self, row: OutboxMessage, error: RetryLater) -> _Outcome:
+        """Try again later; a rate limit is not a failure, and only `give_up_after` of failures gives up."""
+        parts = int(row.body.get("parts_sent", 0)) + error.parts_sent
+        if not error.throttled and self.clock() - _aware(row.created_at) >= self.give_up_after:
+            return _Outcome(row.id, DEAD, row.attempts + 1, error=error.reason, parts_sent=parts)
+        failures = row.attempts if error.throttled else row.attempts + 1
+        wait = timedelta(seconds=error.seconds)
+        if not error.throttled:
+            wait = max(wait, backoff(failures))
+        return _Outcome(row.id, "retry", failures, error=error.reason, not_before=self.clock() + wait, parts_sent=parts)
+
     async def _write_back(self, session: AsyncSession, outcomes: list[_Outcome]) -> None:
-        """Record what happened; plain deliveries (most of them) in one executemany statement."""
+        """Record what happened on rows still waiting and not claimed by another worker since (a lease
+        that lapsed during a database outage and was released is still ours to record); plain
+        deliveries in one executemany.
+
+        A delivered message's body is cleared: the text it carried is no longer needed.
+        """
         now = self.clock()
         delivered = [o for o in outcomes if o.status == SENT]
         if delivered:
-            values = [
-                {
-                    "id": o.row_id,
-                    "status": SENT,
-                    "sent_at": now,
-                    "platform_msg_id": o.platform_msg_id,
-                    "attempts": o.attempts,
-                    "lease_until": None,
-                }
-                for o in delivered
-            ]
-            await session.execute(update(OutboxMessage), values)
+            table = OutboxMessage.__table__
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("row_id"), table.c.status == PENDING)
+                .where(or_(table.c.lease_owner == self.owner, table.c.lease_owner.is_(None)))
+                .values(
+                    status=SENT,
+                    sent_at=now,
+                    platform_msg_id=bindparam("message_id"),
+                    attempts=bindparam("tries"),
+                    lease_until=None,
+                    lease_owner=None,
+                    body={},
+                )
+            )
+            values = [{"row_id": o.row_id, "message_id": o.platform_msg_id, "tries": o.attempts} for o in delivered]
+            await session.execute(statement, values)
         others = [o for o in outcomes if o.status != SENT]
-        rows = {row.id: row for row in await _rows(session, [o.row_id for o in others])} if others else {}
+        rows = {row.id: row for row in await _rows(session, [o.row_id for o in others], self.owner)} if others else {}
         for outcome in others:
             row = rows.get(outcome.row_id)
             if row is not None:
@@ -324,30 +406,36 @@ class OutboxWorker:
 
     async def _record(self, session: AsyncSession, row: OutboxMessage, outcome: _Outcome, now: datetime) -> None:
         row.lease_until = None
+        row.lease_owner = None
         if outcome.status == "release":
             row.not_before = outcome.not_before or now
         elif outcome.status == "retry":
-            row.attempts += 1
+            row.attempts = outcome.attempts
             row.last_error = outcome.error
             row.not_before = outcome.not_before or now
+            if outcome.parts_sent:
+                row.body = {**row.body, "parts_sent": outcome.parts_sent}
         elif outcome.status in {"card", MERGED}:
             row.status = SENT if outcome.status == "card" else MERGED
             row.sent_at = now
             row.platform_msg_id = outcome.platform_msg_id
+            row.body = {}
             if outcome.status == "card":
                 row.attempts += 1
                 await _remember_card(session, row, outcome)
         else:
             row.status = DEAD
-            row.attempts += 1
+            row.attempts = max(outcome.attempts, row.attempts + 1)
             row.last_error = outcome.error
             log.warning("message %s to %s given up: %s", row.id, row.channel, outcome.error)
             if self.on_failure is not None:
                 await self.on_failure(session, row, outcome.error or "")
 
 
-async def _rows(session: AsyncSession, ids: list[int]) -> list[OutboxMessage]:
-    return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))))
+async def _rows(session: AsyncSession, ids: list[int], owner: str) -> list[OutboxMessage]:
+    ours = or_(OutboxMessage.lease_owner == owner, OutboxMessage.lease_owner.is_(None))
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == PENDING, ours)
+    return list(await session.scalars(query))
 
 
 async def _remember_card(session: AsyncSession, row: OutboxMessage, outcome: _Outcome) -> None:

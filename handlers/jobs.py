@@ -123,3 +123,17 @@ async def on_delivery_failure(session: AsyncSession, row: OutboxMessage, reason:
     if ticket.group_chat_id:
         text = f"⚠️ #{ticket.id}: tin nhắn chưa tới được người dân ({reason}). Hãy liên hệ cách khác."
         await enqueue(session, "telegram", ticket.group_chat_id, Outbound(text), purpose="notice", ticket_id=ticket.id)
+
+
+async def on_requeued(session: AsyncSession, rows: list[OutboxMessage]) -> None:
+    """Given-up messages sent again (`bot.py outbox retry --dead`): their tickets no longer show the problem,
+    and the volunteers are told the message is on its way again."""
+    for ticket_id in sorted({row.ticket_id for row in rows if row.ticket_id is not None and row.attempts == 0}):
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or ticket.delivery_problem is None:
+            continue
+        ticket.delivery_problem = None
+        if ticket.group_chat_id:
+            text = f"🔁 #{ticket.id}: tin nhắn chưa tới được người dân đang được gửi lại."
+            notice = Outbound(text)
+            await enqueue(session, "telegram", ticket.group_chat_id, notice, purpose="notice", ticket_id=ticket.id)

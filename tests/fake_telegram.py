@@ -31,7 +31,7 @@ class FakeTelegram:
 
     calls: list[Call] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, dict[str, Any]] | None]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _next_update_id: int = 1
     _next_message_id: int = 1
@@ -72,6 +72,10 @@ class FakeTelegram:
         key = method if chat_id is None else f"{method}@{chat_id}"
         self.failures.setdefault(key, []).append((status, body))
 
+    def fail_after(self, method: str, successes: int, status: int, body: dict[str, Any]) -> None:
+        """Let `successes` calls of `method` through, then fail the next one."""
+        self.failures.setdefault(method, []).extend([None] * successes + [(status, body)])
+
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Successful calls of one method (to one chat, when given)."""
         return [
@@ -95,8 +99,9 @@ class FakeTelegram:
         if self.stamp_calls:
             params["_received"] = time.perf_counter()
         queued = self.failures.get(f"{method}@{params.get('chat_id')}") or self.failures.get(method)
-        if queued:
-            status, body = queued.pop(0)
+        failure = queued.pop(0) if queued else None
+        if failure is not None:
+            status, body = failure
             await self._record(Call(f"{method}:failed", params))
             return web.json_response(body, status=status)
         if method == "getUpdates":

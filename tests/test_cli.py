@@ -185,3 +185,55 @@ def test_invite_codes_and_taught_questions_from_the_command_line(tmp_path: Path)
     approved = _run(["kb", "approve", str(pending_id)], tmp_path)
     assert approved.returncode == 0 and "approved 1 of 1" in approved.stdout
     assert "0 pending" in _run(["kb", "pending"], tmp_path).stdout
+
+
+def test_outbox_retry_dead_requeues_given_up_messages_and_clears_the_tickets_problem(tmp_path: Path) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from core.database import create_engine, session_factory
+    from core.messages import Outbound
+    from core.outbox import enqueue
+    from models import Commune, OutboxMessage, Ticket, User
+
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    async def give_up_one() -> None:
+        engine = create_engine(url)
+        async with session_factory(engine)() as session, session.begin():
+            resident = User(channel="telegram", external_id="4242")
+            session.add_all([resident, Commune(slug="dan-hoa", name="Dân Hóa")])
+            await session.flush()
+            ticket = Ticket(
+                user_id=resident.id,
+                commune="dan-hoa",
+                channel="telegram",
+                delivery_problem="blocked",
+                group_chat_id="-9",
+            )
+            session.add(ticket)
+            await session.flush()
+            await enqueue(session, "telegram", "4242", Outbound("trả lời"), purpose="relay", ticket_id=ticket.id)
+            row = await session.scalar(select(OutboxMessage))
+            assert row is not None
+            row.status, row.attempts = "dead", 9
+        await engine.dispose()
+
+    async def state() -> tuple[list[str], str | None]:
+        engine = create_engine(url)
+        async with session_factory(engine)() as session:
+            statuses = list(await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+            problem = await session.scalar(select(Ticket.delivery_problem))
+        await engine.dispose()
+        return statuses, problem
+
+    asyncio.run(give_up_one())
+    plain = _run(["outbox", "retry"], tmp_path)
+    assert plain.returncode == 0 and asyncio.run(state()) == (["dead"], "blocked")
+    done = _run(["outbox", "retry", "--dead"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "1 messages queued" in done.stdout
+    statuses, problem = asyncio.run(state())
+    assert statuses == ["pending", "pending"] and problem is None  # the message, and the group's notice

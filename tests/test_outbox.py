@@ -6,13 +6,18 @@ end elsewhere); time is logical, so nothing here waits on the wall clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery import RetryLater
 from core.messages import Button, Outbound
-from core.outbox import DEAD, MAX_ATTEMPTS, MERGED, enqueue
+from core.outbox import DEAD, MERGED, claim_due, enqueue, release_leases
 from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from models import OutboxMessage
@@ -113,18 +118,178 @@ async def test_failures_are_retried_with_back_off_then_given_up_with_the_reason(
         given_up.append(f"{row.chat_id}: {reason}")
 
     worker = OutboxWorker(
-        bot.sessions, {"test": sender}, clock=clock, monotonic=time.monotonic, sleep=time.sleep, on_failure=on_failure
+        bot.sessions,
+        {"test": sender},
+        clock=clock,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        on_failure=on_failure,
+        give_up_after=timedelta(hours=1),
     )
-    waits = []
-    for _attempt in range(MAX_ATTEMPTS):
-        await worker.drain()
+    started, waits = clock.now, []
+    for _attempt in range(50):
         await worker.drain()
         [row] = await _rows(bot)
         if row.status == DEAD:
             break
         waits.append(row.not_before.replace(tzinfo=None) - clock.now.replace(tzinfo=None))
-        clock.now += timedelta(minutes=10)
+        clock.now += timedelta(minutes=5)
     [row] = await _rows(bot)
-    assert row.status == DEAD and row.attempts == MAX_ATTEMPTS and row.last_error == "502 Bad Gateway"
+    assert row.status == DEAD and row.last_error == "502 Bad Gateway"
+    assert clock.now - started >= timedelta(hours=1) and row.attempts == len(waits) + 1
     assert given_up == ["42: 502 Bad Gateway"]
-    assert waits[0] == timedelta(seconds=1) and waits[1] == timedelta(seconds=2) and waits[2] == timedelta(seconds=4)
+    assert waits[:3] == [timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4)]
+    assert max(waits) == timedelta(minutes=5)
+
+
+async def _retry_until_sent(bot: BotContext, worker: OutboxWorker, clock: SteppedClock, rounds: int = 400) -> None:
+    """Drain, then move the wall clock to the next retry, until everything is sent (bounded)."""
+    for _round in range(rounds):
+        await worker.drain()
+        rows = await _rows(bot)
+        if all(row.status != "pending" for row in rows):
+            return
+        clock.now = max(clock.now, *(row.not_before.replace(tzinfo=UTC) for row in rows if row.status == "pending"))
+
+
+class OutageSender(RecordingSender):
+    """A platform that answers 502 until the wall clock passes the end of an outage."""
+
+    def __init__(self, time: LogicalTime, clock: SteppedClock, until: datetime, failure: RetryLater) -> None:
+        super().__init__(time)
+        self.clock, self.until, self.outage_failure = clock, until, failure
+        self.refused = 0
+
+    async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
+        if self.clock() < self.until:
+            self.refused += 1
+            raise self.outage_failure
+        return await super().deliver(chat_id, message, thread_id=thread_id)
+
+
+async def test_a_150_second_outage_delays_messages_but_loses_none(bot: BotContext) -> None:
+    await _enqueue(bot, "42", [Outbound(f"tin {n}") for n in range(3)], purpose="reply")
+    await _enqueue(bot, "43", [Outbound("tin khác")], purpose="reply")
+    time, clock = LogicalTime(), SteppedClock()
+    sender = OutageSender(time, clock, clock.now + timedelta(seconds=150), RetryLater("502 Bad Gateway"))
+    worker = OutboxWorker(bot.sessions, {"test": sender}, clock=clock, monotonic=time.monotonic, sleep=time.sleep)
+    await _retry_until_sent(bot, worker, clock)
+    assert sender.refused >= 8  # more than the 8 tries that used to end in giving up
+    assert sorted(text for _chat, text, _at in sender.sent) == ["tin 0", "tin 1", "tin 2", "tin khác"]
+    assert [row.status for row in await _rows(bot)] == ["sent"] * 4
+
+
+async def test_rate_limits_are_waited_out_without_counting_as_failures(bot: BotContext) -> None:
+    await _enqueue(bot, "42", [Outbound("câu trả lời")], purpose="reply")
+    time, clock = LogicalTime(), SteppedClock()
+    limit = RetryLater("429 Too Many Requests", 30, throttled=True)
+    sender = OutageSender(time, clock, clock.now + timedelta(hours=2), limit)
+    worker = OutboxWorker(
+        bot.sessions,
+        {"test": sender},
+        clock=clock,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        give_up_after=timedelta(hours=1),
+    )
+    await _retry_until_sent(bot, worker, clock)
+    [row] = await _rows(bot)
+    assert (row.status, row.attempts, sender.refused) == ("sent", 1, 240)
+
+
+async def test_a_backlog_longer_than_the_lease_is_sent_once_even_with_a_rival_worker(bot: BotContext) -> None:
+    """A chat with 100 waiting messages takes ~100 s at one a second; the lease is 30 s. Halfway, a second
+    worker (another process) sweeps lapsed leases and claims what it can: it must find nothing."""
+    time = LogicalTime()
+    started = utcnow()
+
+    def clock() -> datetime:
+        return started + timedelta(seconds=time.now)
+
+    rival_claims: list[int] = []
+    done = asyncio.Event()
+
+    class YieldingSender(RecordingSender):
+        async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
+            await asyncio.sleep(0)  # a real send awaits the network: let the worker's loop run
+            answer = await super().deliver(chat_id, message, thread_id=thread_id)
+            if len(self.sent) == 50:
+                async with bot.sessions() as session, session.begin():
+                    await release_leases(session, expired_before=clock())
+                    claimed = await claim_due(session, ["test"], clock(), timedelta(seconds=30), "rival")
+                    rival_claims.extend(row.id for row in claimed)
+            if len(self.sent) == 100:
+                done.set()
+            return answer
+
+    sender = YieldingSender(time)
+    worker = OutboxWorker(
+        bot.sessions,
+        {"test": sender},
+        clock=clock,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        lease=timedelta(seconds=30),
+    )
+    await _enqueue(bot, "42", [Outbound(f"tin {n}") for n in range(100)], purpose="reply")
+    running = asyncio.create_task(worker.run())
+    await asyncio.wait_for(done.wait(), 60)
+    await worker.drain()
+    worker.stop()
+    await running
+    assert rival_claims == []
+    assert [text for _chat, text, _at in sender.sent] == [f"tin {n}" for n in range(100)]
+    assert [row.status for row in await _rows(bot)] == ["sent"] * 100
+
+
+class FlakyCommits:
+    """A session factory whose next transaction fails once when armed (a database hiccup)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.armed = False
+        self.failed = 0
+
+    def __call__(self) -> AsyncSession:
+        session = self.sessions()
+        if self.armed:
+            self.armed = False
+            self.failed += 1
+
+            def refuse(*_args: object, **_kwargs: object) -> None:
+                raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+
+            session.sync_session.execute = refuse  # type: ignore[method-assign]
+        return session
+
+
+async def test_outcomes_survive_a_failed_write_back_and_nothing_is_sent_twice(bot: BotContext) -> None:
+    await _enqueue(bot, "42", [Outbound(f"tin {n}") for n in range(5)], purpose="reply")
+    time, clock = LogicalTime(), SteppedClock()
+    flaky = FlakyCommits(bot.sessions)
+
+    class ArmingSender(RecordingSender):
+        async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
+            answer = await super().deliver(chat_id, message, thread_id=thread_id)
+            flaky.armed = len(self.sent) == 5  # the write-back of the five sends will fail
+            return answer
+
+    sender = ArmingSender(time)
+    worker = OutboxWorker(
+        cast(async_sessionmaker[AsyncSession], flaky),
+        {"test": sender},
+        clock=clock,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+    )
+    with pytest.raises(OperationalError):
+        await worker.drain()
+    clock.now += timedelta(minutes=5)  # long after the lease: a lapsed lease must not mean a resend
+    async with bot.sessions() as session, session.begin():
+        await release_leases(session, expired_before=clock.now)
+    await worker.drain()
+    assert flaky.failed == 1
+    assert [text for _chat, text, _at in sender.sent] == [f"tin {n}" for n in range(5)]
+    rows = await _rows(bot)
+    assert [row.status for row in rows] == ["sent"] * 5
+    assert all(row.body == {} for row in rows)  # delivered bodies are purged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -10,8 +11,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from channels.telegram.convert import split_text
 from channels.telegram.sender import TelegramSender
 from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, build_bot
+from core.messages import Outbound
+from core.outbox import enqueue
+from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.runtime import background
+from models.base import utcnow
 from tests.fake_telegram import FakeTelegram, button_press, private_message
 from tests.processes import bot_env, free_port, running_bot
 from web.server import build_web_app
@@ -196,3 +201,20 @@ async def test_checklist_to_the_plan_over_telegram(polling: TelegramChannel, fak
         await fake.wait_for_messages(number)
     plan = fake.sent()[-1]
     assert "faq:processing_time" in _buttons(plan.params)
+
+
+async def test_a_multi_part_reply_resumes_after_the_parts_already_sent(bot: BotContext, fake: FakeTelegram) -> None:
+    paragraphs = [f"Phần {n}: " + "chữ " * 900 for n in range(3)]
+    async with bot.sessions() as session, session.begin():
+        await enqueue(session, "telegram", str(RESIDENT), Outbound("\n\n".join(paragraphs)))
+    fake.fail_after("sendMessage", 1, 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+    now = [utcnow()]
+    channel = TelegramChannel(bot, build_bot(TOKEN, fake.url))
+    async with channel.bot:
+        worker = OutboxWorker(bot.sessions, {"telegram": TelegramSender(channel.bot)}, clock=lambda: now[0])
+        await worker.drain()
+        now[0] += timedelta(minutes=1)
+        await worker.drain()
+    texts = [call.params["text"] for call in fake.sent()]
+    assert [text.split(":")[0] for text in texts] == ["Phần 0", "Phần 1", "Phần 2"]
+    assert [c.method for c in fake.calls if c.method.startswith("sendMessage")].count("sendMessage:failed") == 1

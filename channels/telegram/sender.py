@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -21,18 +24,23 @@ class TelegramSender:
         self.bot = bot
         self._forums: dict[str, bool] = {}
 
-    async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
-        """Send media first (with the text as caption when short), then the text in chunks."""
+    async def deliver(
+        self, chat_id: str, message: Outbound, *, thread_id: int | None = None, skip_parts: int = 0
+    ) -> str | None:
+        """Send media first (with the text as caption when short), then the text in chunks, from `skip_parts` on."""
+        progress = [skip_parts]
         try:
-            return await self._deliver(int(chat_id), message, thread_id)
+            return await self._deliver(int(chat_id), message, thread_id, progress)
         except RetryAfter as error:
-            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after)) from error
+            raise RetryLater(
+                "429 Too Many Requests", _seconds(error.retry_after), throttled=True, parts_sent=progress[0]
+            ) from error
         except Forbidden as error:
             raise Undeliverable(f"Telegram: {error.message}") from error
         except BadRequest as error:
             raise Undeliverable(f"Telegram: {error.message}") from error
         except NetworkError as error:
-            raise RetryLater(f"Telegram: {error.message}") from error
+            raise RetryLater(f"Telegram: {error.message}", parts_sent=progress[0]) from error
 
     async def edit(self, chat_id: str, message_id: str, message: Outbound) -> None:
         """Replace the text and buttons of a message the bot sent (a ticket's card)."""
@@ -44,7 +52,7 @@ class TelegramSender:
                 reply_markup=keyboard(message),
             )
         except RetryAfter as error:
-            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after)) from error
+            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after), throttled=True) from error
         except BadRequest as error:
             if "not modified" not in error.message.lower():
                 raise Undeliverable(f"Telegram: {error.message}") from error
@@ -63,31 +71,45 @@ class TelegramSender:
                 return None
             topic = await self.bot.create_forum_topic(int(chat_id), title[:128])
         except RetryAfter as error:
-            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after)) from error
+            raise RetryLater("429 Too Many Requests", _seconds(error.retry_after), throttled=True) from error
         except (Forbidden, BadRequest):
             return None  # no right to manage topics: fall back to replies under the card
         except NetworkError as error:
             raise RetryLater(f"Telegram: {error.message}") from error
         return topic.message_thread_id
 
-    async def _deliver(self, chat_id: int, message: Outbound, thread_id: int | None) -> str | None:
+    async def _deliver(
+        self, chat_id: int, message: Outbound, thread_id: int | None, progress: list[int]
+    ) -> str | None:
+        """Send the parts after `progress[0]`, counting each one that went out in `progress[0]`."""
         reply = ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) if message.reply_to else None
         common = {"message_thread_id": thread_id, "reply_parameters": reply}
         first: Message | None = None
+        for number, send in enumerate(self._parts(chat_id, message, common)):
+            if number < progress[0]:
+                continue
+            sent = await send()
+            progress[0] = number + 1
+            first = first or sent
+        return str(first.message_id) if first is not None else None
+
+    def _parts(
+        self, chat_id: int, message: Outbound, common: dict[str, Any]
+    ) -> list[Callable[[], Awaitable[Message]]]:
+        """One call per Telegram message: each medium (the text as caption when short), then text chunks."""
+        parts: list[Callable[[], Awaitable[Message]]] = []
         text = message.text
         for media in message.media:
             method = getattr(self.bot, _MEDIA_METHODS.get(media.kind, "send_document"))
             caption = text if text and len(text) <= 1000 and not message.buttons else None
-            sent = await method(chat_id, media.file_id, caption=caption, **common)
-            first = first or sent
+            parts.append(partial(method, chat_id, media.file_id, caption=caption, **common))
             if caption:
                 text = ""
         chunks = split_text(text) if text else []
         for number, chunk in enumerate(chunks, start=1):
             markup = keyboard(message) if number == len(chunks) else None
-            sent = await self.bot.send_message(chat_id, chunk, reply_markup=markup, **common)
-            first = first or sent
-        return str(first.message_id) if first is not None else None
+            parts.append(partial(self.bot.send_message, chat_id, chunk, reply_markup=markup, **common))
+        return parts
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -180,7 +180,9 @@ class ZaloClient:
         try:
             async with self._http.post(url, timeout=REQUEST_TIMEOUT, **request) as response:
                 if response.status == 429 or response.status >= 500:
-                    raise RetryLater(f"Zalo HTTP {response.status}", _retry_after(response))
+                    raise RetryLater(
+                        f"Zalo HTTP {response.status}", _retry_after(response), throttled=response.status == 429
+                    )
                 if response.status != 200:
                     raise Undeliverable(f"Zalo HTTP {response.status}")
                 answer = await response.json(content_type=None)
@@ -207,7 +209,7 @@ def _message_id(answer: dict[str, Any]) -> str | None:
         message_id = (answer.get("data") or {}).get("message_id")
         return str(message_id) if message_id else None
     if code == RATE_LIMITED:
-        raise RetryLater("Zalo giới hạn tốc độ (rate limit, Zalo -32)", RATE_LIMIT_PAUSE)
+        raise RetryLater("Zalo giới hạn tốc độ (rate limit, Zalo -32)", RATE_LIMIT_PAUSE, throttled=True)
     if code == OUTSIDE_WINDOW:
         raise Undeliverable("Người dân ngoài 7 ngày tương tác với OA (outside the 7-day window, Zalo -230)")
     if code in TOKEN_ERRORS:

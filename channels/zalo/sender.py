@@ -6,6 +6,7 @@ from typing import Any
 
 from channels.zalo.client import ZaloClient
 from channels.zalo.convert import BUTTON_PREFIX
+from core.delivery import RetryLater
 from core.messages import Button, Media, Outbound
 from core.messages import split_text as split_at
 
@@ -61,10 +62,18 @@ class ZaloSender:
     def __init__(self, client: ZaloClient) -> None:
         self._client = client
 
-    async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
-        """Send every part of `message` in order; returns the id of the first (Zalo OA has no threads)."""
+    async def deliver(
+        self, chat_id: str, message: Outbound, *, thread_id: int | None = None, skip_parts: int = 0
+    ) -> str | None:
+        """Send the parts of `message` after `skip_parts`, in order; the id of the first (Zalo OA has no threads)."""
         first_id: str | None = None
-        for body in render(message):
-            message_id = await self._client.send(chat_id, body)
+        for number, body in enumerate(render(message)):
+            if number < skip_parts:
+                continue
+            try:
+                message_id = await self._client.send(chat_id, body)
+            except RetryLater as error:
+                error.parts_sent = number
+                raise
             first_id = first_id or message_id
         return first_id
