@@ -22,9 +22,11 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.logs import configure_logging
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -254,7 +256,8 @@ async def _run(settings: Settings) -> int:
         if not senders:
             log.warning("no channel configured: set TELEGRAM_BOT_TOKEN (or the ZALO_* keys) to talk to residents")
         per_second = {"telegram": settings.telegram_max_per_second}
-        await stack.enter_async_context(background(ctx, senders, per_second=per_second))
+        give_up_after = timedelta(seconds=settings.outbox_give_up_after)
+        await stack.enter_async_context(background(ctx, senders, per_second=per_second, give_up_after=give_up_after))
         runner = web.AppRunner(web_app)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
@@ -321,8 +324,7 @@ async def _invite(settings: Settings, commune: str, role: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.load()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.secrets)
     command = args.command
     if command is None:
         if settings.channels_configured:

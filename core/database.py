@@ -26,7 +26,7 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite files get their folder, WAL mode and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # One connection per process: statements run on the event loop (core/sqlite_inline.py), so a second
@@ -37,6 +37,7 @@ def create_engine(url: str) -> AsyncEngine:
         async_creator=inline_connector(parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_S),
         pool_size=1,
         max_overflow=0,
+        hide_parameters=True,  # errors must not print message texts into the log
     )
 
     @event.listens_for(engine.sync_engine, "connect")

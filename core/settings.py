@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     log_level: str = "INFO"
+    outbox_give_up_after: int = 24 * 3600  # seconds of failed tries before a message is given up
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -53,6 +55,20 @@ class Settings:
             else:
                 kwargs[name] = value
         return cls(**kwargs)  # type: ignore[arg-type]
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """Values that must never appear in a log line."""
+        password = re.search(r"://[^/:@]*:([^@/]+)@", self.database_url)
+        return (
+            password.group(1) if password else None,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.zalo_app_secret,
+            self.zalo_oa_secret_key,
+            self.zalo_access_token,
+            self.zalo_refresh_token,
+        )
 
     @property
     def channels_configured(self) -> bool:

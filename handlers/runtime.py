@@ -7,9 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from core.delivery import Sender
-from core.outbox import release_leases
+from core.outbox import GIVE_UP_AFTER, release_leases
 from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.jobs import JOB_INTERVAL_SECONDS, on_delivery_failure, run_due_jobs
@@ -24,9 +25,18 @@ async def background(
     *,
     per_second: Mapping[str, float] | None = None,
     jobs: bool = True,
+    give_up_after: timedelta = GIVE_UP_AFTER,
 ) -> AsyncIterator[OutboxWorker]:
-    """Route replies of these channels through the outbox and run its worker (and the jobs) until exit."""
-    worker = OutboxWorker(ctx.sessions, senders, clock=ctx.clock, per_second=per_second, on_failure=on_delivery_failure)
+    """Handle the inbox, route replies of these channels through the outbox and run its worker (and the
+    jobs) until exit."""
+    worker = OutboxWorker(
+        ctx.sessions,
+        senders,
+        clock=ctx.clock,
+        per_second=per_second,
+        on_failure=on_delivery_failure,
+        give_up_after=give_up_after,
+    )
     async with ctx.sessions() as session, session.begin():
         if session.get_bind().dialect.name == "sqlite":  # one bot process per SQLite file: leases left are a crash's
             await release_leases(session)
