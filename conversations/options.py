@@ -1,7 +1,7 @@
 """Numbered choices: a resident may answer a list of buttons by typing "1", "2" or "3".
 
 The last offered choices live in the user's dialog state, whatever dialog is active, so typed
-numbers work on every channel and inside every dialog.
+numbers work on every channel and inside every dialog. Only ASCII digits count: "²" or "١" is text.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from conversations.state import dialog_state, start_dialog
 from core.messages import Button
 
 DIALOG = "options"
-_CHOICE = re.compile(r"^\s*(?:s[oố]\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
+_CHOICE = re.compile(r"^\s*(?:s[oố]\s*)?([0-9]{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 
 
 async def remember_options(session: AsyncSession, user_id: int, buttons: list[Button]) -> None:
@@ -31,12 +31,18 @@ async def remember_options(session: AsyncSession, user_id: int, buttons: list[Bu
     state.data = {**state.data, "choices": choices}
 
 
+def typed_number(text: str) -> int | None:
+    """The number a message consists of ("2", "số 3", "1."), or None; one or two ASCII digits."""
+    match = _CHOICE.match(text)
+    return int(match.group(1)) if match is not None else None
+
+
 async def resolve_choice(session: AsyncSession, user_id: int, text: str) -> str | None:
     """The button payload a typed number refers to, if the text is just a number in range."""
-    match = _CHOICE.match(text)
-    if match is None:
+    number = typed_number(text)
+    if number is None:
         return None
     state = await dialog_state(session, user_id)
     choices = state.data.get("choices", []) if state is not None else []
-    index = int(match.group(1)) - 1
+    index = number - 1
     return choices[index] if 0 <= index < len(choices) else None

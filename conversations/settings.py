@@ -1,11 +1,14 @@
 """Settings dialog (/caidat, and the optional onboarding after /start): language, commune, village.
 
 Every step can be skipped. Commune and village accept typed names; a typed message that reads
-like a question is answered instead (the router decides) and the dialog waits.
+like a question is answered instead (the router decides) and the dialog waits. Typed names are
+stored masked (`core.privacy.mask`), without control characters and at most `MAX_PLACE_CHARS` long.
 Payloads: `st:start`, `st:skip`, `st:lang:<code>`, `st:commune:<slug>`.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +16,7 @@ from conversations.state import dialog_state, start_dialog
 from core.communes import find_commune, list_communes
 from core.i18n import Translate
 from core.messages import Button, Outbound
+from core.privacy import mask
 from models import DialogState, User
 
 DIALOG = "settings"
@@ -68,17 +72,22 @@ async def on_button(session: AsyncSession, user: User, payload: str, _: Translat
 async def on_text(session: AsyncSession, user: User, text: str, _: Translate) -> Outbound | None:
     """A typed commune or village name; None when the text does not look like a place name."""
     state = await dialog_state(session, user.id)
-    name = " ".join(text.split())
+    name = " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).split())
     if state is None or state.dialog != DIALOG or not name or len(name.split()) > MAX_PLACE_WORDS:
         return None
     if state.step == "commune":
         commune = await find_commune(session, name)
-        user.commune = commune.slug if commune is not None else name[:MAX_PLACE_CHARS]
+        user.commune = commune.slug if commune is not None else place_name(name)
     elif state.step == "village":
-        user.village = name[:MAX_PLACE_CHARS]
+        user.village = place_name(name)
     else:
         return None
     return await _advance(session, user, state, _)
+
+
+def place_name(text: str) -> str:
+    """A typed place name as stored: masked first (so no number is cut in half), then bounded."""
+    return mask(text).text[:MAX_PLACE_CHARS].rstrip()
 
 
 async def _advance(session: AsyncSession, user: User, state: DialogState, _: Translate) -> Outbound:

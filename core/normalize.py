@@ -1,7 +1,12 @@
-"""Vietnamese text normalisation for matching: folding, teencode, dialect, Telex, typos."""
+"""Vietnamese text normalisation for matching: folding, teencode, dialect, Telex, typos.
+
+Only ASCII digits count as numbers (ages, long digit runs); digits of other scripts ("²", "١", "０")
+are ordinary characters of a word.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,7 +47,19 @@ _NUMBER_WORDS = {
 }
 ADULT_AGE = 14
 MIN_REPAIR_LENGTH = 4
+REPAIR_CACHE_SIZE = 4096
+MAX_CACHED_WORD = 40
 CONCEPT_PREFIX = "~"
+
+
+def is_number(word: str, max_digits: int = _MAX_DIGITS) -> bool:
+    """True for 1..max_digits ASCII digits (safe and small for `int`)."""
+    return 0 < len(word) <= max_digits and word.isascii() and word.isdigit()
+
+
+def _is_digit_run(word: str) -> bool:
+    """True for a word of ASCII digits only, of any length."""
+    return word.isascii() and word.isdigit()
 
 
 def fold(text: str) -> str:
@@ -174,7 +191,8 @@ class Normalizer:
         self.vocabulary: Mapping[str, int] = (
             dict(vocabulary) if isinstance(vocabulary, Mapping) else dict.fromkeys(vocabulary, 1)
         )
-        self._repairs: dict[str, str | None] = {}
+        self._longest = max(map(len, self.vocabulary), default=0)
+        self._repairs = functools.lru_cache(maxsize=REPAIR_CACHE_SIZE)(self._best_repair)
 
     def tokens(self, text: str) -> list[str]:
         """Folded tokens with abbreviations expanded and typos repaired."""
@@ -183,7 +201,7 @@ class Normalizer:
         if marked:
             raw = _rewrite(raw, self.lexicon.accented)
         folded = [fold(w) for w in raw]
-        folded = [w for w in folded if not (w.isdigit() and len(w) > _MAX_DIGITS)]
+        folded = [w for w in folded if not (_is_digit_run(w) and len(w) > _MAX_DIGITS)]
         if self.vocabulary:
             folded = [self._repair(w) for w in folded]
         if not marked:
@@ -198,18 +216,22 @@ class Normalizer:
     def _known(self, word: str) -> bool:
         return word in self.vocabulary or (word,) in self.lexicon.folded or (word,) in self.lexicon.plain
 
+    def repair_cache_size(self) -> int:
+        """How many repair verdicts are cached (at most `REPAIR_CACHE_SIZE`)."""
+        return self._repairs.cache_info().currsize
+
     def _repair(self, word: str) -> str:
-        if self._known(word) or word.isdigit():
+        if self._known(word) or _is_digit_run(word):
             return word
-        if word not in self._repairs:
-            self._repairs[word] = self._best_repair(word)
-        return self._repairs[word] or word
+        repair = self._repairs if len(word) <= MAX_CACHED_WORD else self._best_repair
+        return repair(word) or word
 
     def _best_repair(self, word: str) -> str | None:
         for candidate in (_telex_fold(word), _REPEATS.sub(r"\1", word)):
             if candidate != word and self._known(candidate):
                 return candidate
-        if len(word) < MIN_REPAIR_LENGTH or not word.isalpha() or is_syllable(word):
+        too_long = len(word) > self._longest + 1  # no known word is one edit away
+        if len(word) < MIN_REPAIR_LENGTH or too_long or not word.isalpha() or is_syllable(word):
             return None
         known = [c for c in _edits(word) if c in self.vocabulary]
         return max(known, key=lambda c: self.vocabulary[c]) if known else None
@@ -219,14 +241,14 @@ def _split_digit_suffix(tokens: list[str]) -> list[str]:
     """ "11t" -> "11 t", "2h" -> "2 h": a number glued to a unit letter."""
     out: list[str] = []
     for token in tokens:
-        match = re.fullmatch(r"(\d{1,3})([a-z]{1,4})", token)
+        match = re.fullmatch(r"([0-9]{1,3})([a-z]{1,4})", token)
         out.extend(match.groups() if match else (token,))
     return out
 
 
 def _spoken_number(words_before: list[str]) -> int | None:
     """The number spelled by the last words ("muoi bon" -> 14), or a trailing digit string."""
-    if words_before and words_before[-1].isdigit():
+    if words_before and is_number(words_before[-1]):
         return int(words_before[-1])
     values = []
     for word in reversed(words_before[-2:]):
@@ -246,7 +268,7 @@ def _age_classes(tokens: list[str]) -> list[str]:
     """After an age ("10 tuoi", "muoi bon tuoi", "duoi 14 tuoi"), add a token for its class."""
     out: list[str] = []
     for i, token in enumerate(tokens):
-        out.append("tuoi" if token == "t" and i and tokens[i - 1].isdigit() else token)
+        out.append("tuoi" if token == "t" and i and is_number(tokens[i - 1]) else token)
         if token not in _AGE_WORDS:
             continue
         age = _spoken_number(tokens[max(0, i - 2) : i])
