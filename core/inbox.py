@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 5
 MAX_PARALLEL = 8
 CLAIM_BATCH = 500

@@ -52,6 +52,7 @@ FailureHook = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
 LEASE = timedelta(seconds=60)
 IDLE_WAKE_SECONDS = 5.0
 ERROR_PAUSE_SECONDS = 1.0
+STOP_WAIT_SECONDS = 10.0
 GROUP_PER_MINUTE = 20
 # Sends in flight at once. More does not go faster: HTTP clients spend their time managing the pool.
 MAX_PARALLEL_SENDS = 4
@@ -149,7 +150,7 @@ class OutboxWorker:
         return TokenBucket(rate, burst, self._monotonic, self._sleep)
 
     def stop(self) -> None:
-        """Finish the current pass and return from `run()` (sends in flight are abandoned; their leases lapse)."""
+        """Finish the sends in flight, record their results and return from `run()`; the rest waits for the next run."""
         self._stopping = True
         self._wake.set()
 
@@ -168,8 +169,32 @@ class OutboxWorker:
                     log.exception("outbox pass failed; retrying shortly")
                     await self._sleep(ERROR_PAUSE_SECONDS)
         finally:
-            for task in self._tasks.values():
+            # Sends in flight finish (each chat stops after its current message), then results are recorded.
+            tasks = list(self._tasks.values())
+            if tasks:
+                await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """On the way out: record what was sent, and hand back what was not, for the next run."""
+        outcomes, self._outcomes = self._outcomes, []
+        unsent = self._held - {o.row_id for o in outcomes}
+        try:
+            async with self.sessions() as session, session.begin():
+                if outcomes:
+                    await self._write_back(session, outcomes)
+                if unsent:
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(sorted(unsent)), OutboxMessage.lease_owner == self.owner)
+                        .values(lease_until=None, lease_owner=None)
+                    )
+        except Exception:
+            log.warning("could not record the last send results; their messages may be sent again")
+        self._held.clear()
 
     async def drain(self) -> None:
         """Send everything that is due now, and wait for it (tests and shutdown)."""
@@ -259,7 +284,7 @@ class OutboxWorker:
         """Send one chat's messages in order; a temporary failure stops the chat's turn."""
         queue = self._queues[chat_id]
         try:
-            while queue:
+            while queue and not self._stopping:
                 row = queue.popleft()
                 if self._group_full(row) and row.purpose in DIGEST_PURPOSES:
                     row = self._bundle(row, queue)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from dataclasses import replace
@@ -36,6 +37,8 @@ MAX_MATCH_CHARS = 500
 FLOOD_ACTION = "flood"
 REPEATED_DOWN = 2
 REPEATED_DOWN_WINDOW = timedelta(minutes=30)
+# What masking put in ("[số điện thoại]"...) is our wording, not the resident's: it must not steer the matcher.
+_MASK_PLACEHOLDER = re.compile(r"\[(?:số|mã|dãy)[^\]]{0,30}\]")
 FOR_A_PERSON = frozenset({"voice", "audio", "photo", "video", "video_note", "document"})
 
 
@@ -105,7 +108,7 @@ async def _route(
     ticket = await open_ticket_of(session, user.id)
     if ticket is not None and not ticket.detached:
         return await escalation.relay_to_ticket(ctx, session, ticket, masked.text, (), _)
-    result = ctx.knowledge.matcher.match(masked.text)
+    result = ctx.knowledge.matcher.match(_MASK_PLACEHOLDER.sub(" ", masked.text))
     is_question = result.action == "answer" or result.intent == HUMAN
     if await escalation.takes_text(session, user.id, text, is_question):
         guess = result.intent if result.action == "answer" else None
@@ -211,7 +214,9 @@ async def _feedback(ctx: BotContext, session: AsyncSession, user: User, payload:
     helpful = payload.startswith(replies.FEEDBACK_UP)
     raw_id = payload.removeprefix(replies.FEEDBACK_UP if helpful else replies.FEEDBACK_DOWN)
     question = (
-        await set_feedback(session, user.id, int(raw_id), "up" if helpful else "down") if raw_id.isdigit() else None
+        await set_feedback(session, user.id, int(raw_id), "up" if helpful else "down")
+        if re.fullmatch(r"[0-9]{1,12}", raw_id)
+        else None
     )
     if question is None:
         return [replies.stale_button(_)]

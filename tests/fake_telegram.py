@@ -72,6 +72,10 @@ class FakeTelegram:
         key = method if chat_id is None else f"{method}@{chat_id}"
         self.failures.setdefault(key, []).append((status, body))
 
+    def unconfirmed(self) -> int:
+        """Updates not yet confirmed by a getUpdates with a higher offset (Telegram would send them again)."""
+        return len(self._updates)
+
     def fail_after(self, method: str, successes: int, status: int, body: dict[str, Any]) -> None:
         """Let `successes` calls of `method` through, then fail the next one."""
         self.failures.setdefault(method, []).extend([None] * successes + [(status, body)])

@@ -78,6 +78,10 @@ class FakeZalo:
         """The next send to this user answers -230 (no interaction in the last 7 days)."""
         self._outside_window.add(user_id)
 
+    def clear_failures(self) -> None:
+        """Answer every send normally from now on."""
+        self._send_failures.clear()
+
     def fail_next_send(self, status: int, answer: dict[str, Any]) -> None:
         """The next send (with a valid token) gets this HTTP status and JSON body."""
         self._send_failures.append((status, answer))

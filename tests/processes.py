@@ -32,15 +32,22 @@ def bot_env(folder: Path, **settings: str) -> dict[str, str]:
     }
 
 
-async def start_bot(env: dict[str, str], folder: Path, ready: bytes, *args: str) -> asyncio.subprocess.Process:
-    """Start `bot.py` and return once its log says `ready`; its log is read on so it never blocks."""
+async def start_bot(
+    env: dict[str, str], folder: Path, ready: bytes, *args: str, log: list[bytes] | None = None
+) -> asyncio.subprocess.Process:
+    """Start `bot.py` and return once its log says `ready`; its log is read on so it never blocks
+    (and kept in `log`, when given)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(PROJECT_ROOT / "bot.py"), *args, env=env, cwd=folder, stderr=asyncio.subprocess.PIPE
     )
     assert process.stderr is not None
     while ready not in (line := await process.stderr.readline()):
         assert line, f"bot.py ended before logging {ready!r}"
-    asyncio.get_running_loop().create_task(_drain(process))
+        if log is not None:
+            log.append(line)
+    if log is not None:
+        log.append(line)
+    asyncio.get_running_loop().create_task(_drain(process, log))
     return process
 
 
@@ -51,11 +58,36 @@ async def running_bot(env: dict[str, str], folder: Path, ready: bytes, *args: st
     try:
         yield
     finally:
-        process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
+        await stop_bot(process)
 
 
-async def _drain(process: asyncio.subprocess.Process) -> None:
+@asynccontextmanager
+async def bot_process(
+    env: dict[str, str], folder: Path, ready: bytes, *args: str, log: list[bytes] | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A bot process for the block; killed at the end if the block did not stop or kill it."""
+    process = await start_bot(env, folder, ready, *args, log=log)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            await kill_bot(process)
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    """Ctrl-C, as a person would, and wait for a clean exit."""
+    process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(process.wait(), 30) in (0, 130)
+
+
+async def kill_bot(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL: the process gets no chance to finish anything."""
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+
+
+async def _drain(process: asyncio.subprocess.Process, log: list[bytes] | None) -> None:
     assert process.stderr is not None
-    while await process.stderr.readline():
-        pass
+    while line := await process.stderr.readline():
+        if log is not None:
+            log.append(line)
