@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from models import Commune, Invite, Member
 ROLES = ("volunteer", "officer", "admin")
 INVITE_VALIDITY = timedelta(days=7)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
+_CHAT_ID = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only, within a BIGINT
 
 
 def _hash(code: str) -> str:
@@ -82,6 +84,6 @@ async def members_with_role(session: AsyncSession, commune: str, roles: tuple[st
 
 async def commune_of_group(session: AsyncSession, chat_id: str) -> Commune | None:
     """The commune whose volunteers' group this chat is."""
-    if not chat_id.lstrip("-").isdigit():
+    if not _CHAT_ID.fullmatch(chat_id):
         return None
     return await session.scalar(select(Commune).where(Commune.telegram_group_id == int(chat_id)))

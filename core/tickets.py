@@ -3,10 +3,12 @@
 States: new -> claimed -> waiting (a member answered, waiting for the resident) -> closed.
 `with_officers` marks a ticket handed to the commune's officers. Every change that two people
 could make at once (claim, close) is one conditional UPDATE, so exactly one of them wins.
+Who may do what to a ticket is decided by `can_act` alone; `take_for` applies it before an action.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -21,6 +23,39 @@ WAITING = "waiting"
 CLOSED = "closed"
 OPEN_STATES = (NEW, CLAIMED, WAITING)
 LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+
+# What a member can do to a ticket (the permission rule's vocabulary).
+ACT_CLAIM = "claim"
+ACT_REPLY = "reply"  # typed, photo or voice reply relayed to the resident
+ACT_SEND = "send"  # a model answer from the FAQ
+ACT_TEACH = "teach"  # "Dạy bot": the ticket's question as a pending paraphrase
+ACT_POLICE = "police"  # hand to the commune's officers
+ACT_CLOSE = "close"
+ACT_VIEW = "view"  # /ticket N
+STAFF_ROLES = frozenset({"officer", "admin"})
+_ANY_MEMBER = frozenset({ACT_CLAIM, ACT_VIEW})  # any member of the commune, whoever holds the ticket
+_NO_HOLD_NEEDED = frozenset({ACT_CLAIM, ACT_VIEW, ACT_POLICE})  # a volunteer need not hold it first
+_TICKET_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII only ("²".isdigit() is True) and within an INTEGER
+
+
+def ticket_number(text: str) -> int | None:
+    """A ticket id from untrusted text (button data, a command), or None."""
+    return int(text) if _TICKET_NUMBER.fullmatch(text) else None
+
+
+def can_act(member: Member | None, ticket: Ticket | None, action: str) -> bool:
+    """The permission rule for every ticket action.
+
+    Only members of the ticket's commune act on it. Officers and admins may do anything to any of
+    their commune's tickets; any member may claim or view one. Otherwise a volunteer acts only on a
+    ticket they hold or that nobody holds yet (`take_for` then makes them its holder, except for
+    handing it to the officers, which routes a ticket without taking it on).
+    """
+    if member is None or ticket is None or member.commune != ticket.commune:
+        return False
+    if member.role in STAFF_ROLES or action in _ANY_MEMBER:
+        return True
+    return ticket.assignee_id in (None, member.id)
 
 
 async def commune_for(session: AsyncSession, user: User) -> Commune | None:
@@ -105,6 +140,16 @@ async def claim(session: AsyncSession, ticket_id: int, member: Member, now: date
     claimed = result.first() is not None
     await session.get(Ticket, ticket_id, populate_existing=True)
     return claimed
+
+
+async def take_for(session: AsyncSession, member: Member, ticket: Ticket, action: str, now: datetime) -> bool:
+    """Whether `member` may do `action` now: `can_act`, and a volunteer acting on an unclaimed ticket
+    claims it first (one atomic claim; whoever loses a race is refused)."""
+    if not can_act(member, ticket, action):
+        return False
+    if action in _NO_HOLD_NEEDED or member.role in STAFF_ROLES or ticket.assignee_id == member.id:
+        return True
+    return await claim(session, ticket.id, member, now) and ticket.assignee_id == member.id
 
 
 async def record_member_reply(session: AsyncSession, ticket: Ticket, now: datetime) -> None:

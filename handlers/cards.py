@@ -6,6 +6,7 @@ from datetime import datetime
 
 from core.knowledge import KnowledgeBase
 from core.messages import Button, Outbound
+from core.privacy import mask
 from core.tickets import CLOSED, LOCAL_OFFSET, NEW, WAITING
 from models import Member, Ticket, TicketEvent
 
@@ -33,7 +34,7 @@ def payload(action: str, ticket_id: int, extra: str = "") -> str:
 
 
 def topic_title(ticket: Ticket) -> str:
-    return f"#{ticket.id} · {ticket.village or 'chưa rõ thôn'}"
+    return f"#{ticket.id} · {_village(ticket) or 'chưa rõ thôn'}"
 
 
 def local_time(moment: datetime | None) -> str:
@@ -43,10 +44,13 @@ def local_time(moment: datetime | None) -> str:
 def card(
     ticket: Ticket, conversation: list[TicketEvent], knowledge: KnowledgeBase, commune: str, assignee: str = ""
 ) -> Outbound:
-    """The ticket's card: who, where, what the bot thought, the conversation so far, and the actions."""
+    """The ticket's card: who, where, what the bot thought, the conversation so far, and the actions.
+
+    What people typed (village, conversation, delivery errors) is masked again here: a card is stored in the outbox.
+    """
     guess = knowledge.entries.get(ticket.bot_intent or "")
     lines = [
-        f"🆘 Yêu cầu #{ticket.id} · xã {commune} · thôn {ticket.village or 'chưa rõ'}",
+        f"🆘 Yêu cầu #{ticket.id} · xã {commune} · thôn {_village(ticket) or 'chưa rõ'}",
         f"Kênh: {_CHANNEL_NAMES.get(ticket.channel, ticket.channel)} · Ngôn ngữ: {ticket.language} · "
         f"Lúc: {local_time(ticket.created_at)}",
         f"Trạng thái: {_STATUS.get(ticket.status, ticket.status)}" + (f" ({assignee})" if assignee else ""),
@@ -56,7 +60,7 @@ def card(
     if guess is not None:
         lines.append(f"Bot đoán: {guess.question}")
     if ticket.delivery_problem:
-        lines.append(f"⚠️ Chưa gửi được cho người dân: {ticket.delivery_problem}")
+        lines.append(f"⚠️ Chưa gửi được cho người dân: {mask(ticket.delivery_problem).text}")
     lines.append("")
     lines.extend(_event_line(event) for event in conversation)
     return Outbound("\n".join(lines)[:3500], buttons=actions(ticket.id) if ticket.status != CLOSED else ())
@@ -76,12 +80,12 @@ def actions(ticket_id: int) -> tuple[tuple[Button, ...], ...]:
 def _event_line(event: TicketEvent) -> str:
     who = {"resident": "👤 Người dân", "member": "🙋 Cán bộ", "bot": "🤖 Bot"}.get(event.author, "ℹ️")
     files = f" [{', '.join(a.get('kind', 'tệp') for a in event.attachments)}]" if event.attachments else ""
-    return f"{who}: {event.text_masked}{files}"
+    return f"{who}: {mask(event.text_masked).text}{files}"
 
 
 def relay(ticket: Ticket, text: str) -> str:
-    """A resident's later message, as posted in the group."""
-    return f"💬 #{ticket.id}: {text}" if text else f"💬 #{ticket.id}"
+    """A resident's later message, as posted in the group (masked)."""
+    return f"💬 #{ticket.id}: {mask(text).text}" if text else f"💬 #{ticket.id}"
 
 
 def choose_faq(ticket: Ticket, knowledge: KnowledgeBase, intent_ids: list[str], action: str, intro: str) -> Outbound:
@@ -101,8 +105,8 @@ def queue_list(title: str, tickets: list[Ticket]) -> Outbound:
     for ticket in tickets[:30]:
         officers = " 👮" if ticket.with_officers else ""
         lines.append(
-            f"#{ticket.id} · {local_time(ticket.created_at)} · {ticket.village or '?'} · "
-            f"{_STATUS.get(ticket.status, ticket.status)}{officers} — {ticket.summary[:60]}"
+            f"#{ticket.id} · {local_time(ticket.created_at)} · {_village(ticket) or '?'} · "
+            f"{_STATUS.get(ticket.status, ticket.status)}{officers} — {mask(ticket.summary).text[:60]}"
         )
     lines.append("Xem chi tiết: /ticket <số>")
     return Outbound("\n".join(lines))
@@ -113,5 +117,9 @@ def toast(text: str) -> Outbound:
     return Outbound(text, action=TOAST)
 
 
+def _village(ticket: Ticket) -> str:
+    return mask(ticket.village).text if ticket.village else ""
+
+
 def member_label(member: Member | None) -> str:
-    return (member.name or f"thành viên {member.id}") if member is not None else "?"
+    return (mask(member.name).text or f"thành viên {member.id}") if member is not None else "?"

@@ -6,6 +6,7 @@ Intake state lives in the dialog table (dialog "intake"), so it survives restart
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,8 @@ from conversations.state import dialog_state, start_dialog
 from core.i18n import Translate
 from core.messages import Button, Media, Outbound
 from core.outbox import enqueue
-from core.tickets import add_event, commune_for, in_duty_hours, open_ticket, open_ticket_of, rate
+from core.privacy import mask
+from core.tickets import add_event, commune_for, in_duty_hours, open_ticket, open_ticket_of, rate, ticket_number
 from handlers import cards, replies
 from handlers.context import BotContext
 from models import Commune, Ticket, User
@@ -28,6 +30,7 @@ DIALOG = "intake"
 RELAY_ACK = "relayed"
 MAX_PLACE_CHARS = 128
 MAX_PLACE_WORDS = 6
+_STARS = re.compile(r"[1-5]")
 
 
 async def request_person(
@@ -48,7 +51,7 @@ async def request_person(
         if problem or media:
             return await relay_to_ticket(ctx, session, ticket, problem, media, _)
         return [_still_open(_, ticket)]
-    data = {"reason": reason, "problem": problem, "media": [m.kind + "|" + m.file_id for m in media]}
+    data = {"reason": reason, "problem": mask(problem).text, "media": [m.kind + "|" + m.file_id for m in media]}
     if bot_intent:
         data["intent"] = bot_intent
     state = await dialog_state(session, user.id)
@@ -87,7 +90,7 @@ async def on_text(
     assert state is not None
     data = dict(state.data)
     if state.step == "problem":
-        data["problem"] = text
+        data["problem"] = mask(text).text
         if bot_intent:
             data["intent"] = bot_intent
         if not user.village:
@@ -95,7 +98,7 @@ async def on_text(
             state.data = data
             return [_ask_village(_)]
     else:
-        user.village = text.strip()[:MAX_PLACE_CHARS]
+        user.village = mask(text.strip()).text[:MAX_PLACE_CHARS]
     return await _open(ctx, session, user, data, _)
 
 
@@ -125,8 +128,9 @@ async def on_button(ctx: BotContext, session: AsyncSession, user: User, payload:
 async def relay_to_ticket(
     ctx: BotContext, session: AsyncSession, ticket: Ticket, text: str, media: tuple[Media, ...], _: Translate
 ) -> list[Outbound]:
-    """A resident's message on an open ticket: kept on the ticket and posted to the volunteers."""
+    """A resident's message on an open ticket: kept on the ticket and posted to the volunteers (masked)."""
     now = ctx.clock()
+    text = mask(text).text
     add_event(session, ticket, "resident", text, now, attachments=[{"kind": m.kind} for m in media])
     if ticket.group_chat_id:
         post = group_post(ticket, text, media)
@@ -248,9 +252,10 @@ def rating_request(_: Translate, ticket: Ticket) -> Outbound:
 
 async def _rate(session: AsyncSession, user: User, payload: str, _: Translate) -> Outbound:
     ticket_part, _sep, stars = payload.removeprefix(RATE_PREFIX).partition(":")
+    ticket_id = ticket_number(ticket_part)
     ticket = None
-    if ticket_part.isdigit() and stars.isdigit():
-        ticket = await rate(session, int(ticket_part), user.id, int(stars))
+    if ticket_id is not None and _STARS.fullmatch(stars):
+        ticket = await rate(session, ticket_id, user.id, int(stars))
     if ticket is None:
         return replies.stale_button(_)
     return replies.main_menu(_, _("Cảm ơn bạn đã chấm điểm! Bạn cần gì cứ hỏi tiếp."))

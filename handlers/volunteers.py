@@ -1,6 +1,7 @@
 """The members' side: the volunteers' group, card buttons, replies to residents, private commands.
 
-Every action checks on the server that the person is a member of the ticket's commune.
+Every action on a ticket is checked on the server with `core.tickets.can_act` (through `take_for`), and
+every refusal is the same `REFUSED` text, so nobody learns from it which ticket numbers exist.
 """
 
 from __future__ import annotations
@@ -12,17 +13,28 @@ from core.knowledge_edit import add_pending_paraphrase
 from core.members import commune_of_group, members_with_role, membership, memberships, redeem_invite
 from core.messages import BUTTON, COMMAND, Inbound, Outbound
 from core.outbox import enqueue, ticket_of_message
+from core.privacy import mask
 from core.tickets import (
+    ACT_CLAIM,
+    ACT_CLOSE,
+    ACT_POLICE,
+    ACT_REPLY,
+    ACT_SEND,
+    ACT_TEACH,
+    ACT_VIEW,
     CLOSED,
     add_event,
     assigned_to,
+    can_act,
     claim,
     close,
     events,
     hand_to_officers,
     queue,
     record_member_reply,
+    take_for,
     ticket_by_topic,
+    ticket_number,
 )
 from handlers import cards
 from handlers.context import BotContext
@@ -31,6 +43,21 @@ from models import Commune, Member, Ticket, User
 
 MEMBER_COMMANDS = frozenset({"join", "queue", "mine", "ticket"})
 NOT_MEMBER = "Bạn chưa là thành viên tổ hỗ trợ của xã này. Xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
+REFUSED = (
+    "Không làm được: yêu cầu này không thuộc xã của bạn hoặc đang do người khác nhận. "
+    "Nếu bạn chưa là thành viên tổ hỗ trợ, xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
+)
+INVALID_BUTTON = "Nút không hợp lệ."
+# What each card button asks permission for (the lists of model answers and topics need it too).
+_PERMISSION = {
+    cards.CLAIM: ACT_CLAIM,
+    cards.OFFICERS: ACT_POLICE,
+    cards.CLOSE: ACT_CLOSE,
+    cards.TEMPLATES: ACT_SEND,
+    cards.SEND: ACT_SEND,
+    cards.TEACH: ACT_TEACH,
+    cards.LEARN: ACT_TEACH,
+}
 
 
 async def on_group_message(ctx: BotContext, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
@@ -46,8 +73,8 @@ async def on_group_message(ctx: BotContext, session: AsyncSession, inbound: Inbo
     if ticket is None or ticket.commune != commune.slug:
         return []
     member = await membership(session, commune.slug, inbound.channel, inbound.user_id)
-    if member is None:
-        return [Outbound(NOT_MEMBER, reply_to=inbound.reply_to)]
+    if member is None or not can_act(member, ticket, ACT_REPLY):
+        return [Outbound(REFUSED, reply_to=inbound.reply_to)]
     return await _reply_to_resident(ctx, session, ticket, member, inbound)
 
 
@@ -64,31 +91,32 @@ def _group_id_hint(inbound: Inbound) -> Outbound:
 
 
 async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
-    """A card button, pressed in the group or in a private chat."""
+    """A card button, pressed in the group or in a private chat (its data may be forged)."""
     parts = inbound.payload.removeprefix(cards.VOLUNTEER_PREFIX).split(":")
-    if len(parts) not in {2, 3} or not parts[1].isdigit():
-        return [cards.toast("Nút không hợp lệ.")]
-    action, ticket_id, extra = parts[0], int(parts[1]), (parts[2] if len(parts) == 3 else "")
+    ticket_id = ticket_number(parts[1]) if len(parts) in {2, 3} else None
+    if ticket_id is None or parts[0] not in _PERMISSION:
+        return [cards.toast(INVALID_BUTTON)]
+    action, extra, permission = parts[0], (parts[2] if len(parts) == 3 else ""), _PERMISSION[parts[0]]
     ticket = await session.get(Ticket, ticket_id)
-    if ticket is None:
-        return [cards.toast("Không tìm thấy yêu cầu này.")]
-    member = await membership(session, ticket.commune, inbound.channel, inbound.user_id)
-    if member is None:
-        return [cards.toast(NOT_MEMBER)]
+    member = await membership(session, ticket.commune, inbound.channel, inbound.user_id) if ticket else None
+    if ticket is None or member is None or not can_act(member, ticket, permission):
+        return [cards.toast(REFUSED)]
     if ticket.status == CLOSED and action != cards.LEARN:
         return [cards.toast(f"Yêu cầu #{ticket.id} đã đóng.")]
-    now = ctx.clock()
     if action == cards.CLAIM:
-        if await claim(session, ticket.id, member, now):
-            await _post(
-                session,
-                ticket,
-                f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân.",
-            )
-            await refresh_card(ctx, session, ticket)
-            return [cards.toast(f"Bạn đã nhận #{ticket.id}.")]
-        holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
-        return [cards.toast(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.")]
+        return [cards.toast(await _claim(ctx, session, ticket, member))]
+    if action in {cards.TEMPLATES, cards.TEACH}:
+        suggestions = ctx.knowledge.matcher.alternatives(ticket.summary or "", limit=5)
+        if action == cards.TEMPLATES:
+            intro = "chọn câu trả lời mẫu để gửi cho người dân:"
+            return [cards.choose_faq(ticket, ctx.knowledge, suggestions, cards.SEND, intro)]
+        intro = "câu hỏi này thuộc mục nào? (bot sẽ học sau khi quản trị duyệt)"
+        return [cards.choose_faq(ticket, ctx.knowledge, suggestions, cards.LEARN, intro)]
+    if action in {cards.SEND, cards.LEARN} and extra not in ctx.knowledge.entries:
+        return [cards.toast(INVALID_BUTTON)]
+    now = ctx.clock()
+    if not await take_for(session, member, ticket, permission, now):
+        return [cards.toast(REFUSED)]
     if action == cards.OFFICERS:
         if await hand_to_officers(session, ticket, now):
             add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
@@ -98,26 +126,29 @@ async def on_button(ctx: BotContext, session: AsyncSession, inbound: Inbound) ->
         return [cards.toast(f"#{ticket.id} đã ở chỗ công an xã.")]
     if action == cards.CLOSE:
         return [cards.toast(await close_ticket(ctx, session, ticket, member, "closed"))]
-    if action in {cards.TEMPLATES, cards.TEACH}:
-        suggestions = ctx.knowledge.matcher.alternatives(ticket.summary or "", limit=5)
-        if action == cards.TEMPLATES:
-            intro = "chọn câu trả lời mẫu để gửi cho người dân:"
-            return [cards.choose_faq(ticket, ctx.knowledge, suggestions, cards.SEND, intro)]
-        intro = "câu hỏi này thuộc mục nào? (bot sẽ học sau khi quản trị duyệt)"
-        return [cards.choose_faq(ticket, ctx.knowledge, suggestions, cards.LEARN, intro)]
-    if action == cards.SEND and extra in ctx.knowledge.entries:
-        entry = ctx.knowledge.entries[extra]
+    entry = ctx.knowledge.entries[extra]
+    if action == cards.SEND:
         await _to_resident(ctx, session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
         add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
         await record_member_reply(session, ticket, now)
         await refresh_card(ctx, session, ticket)
         return [cards.toast(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.")]
-    if action == cards.LEARN and extra in ctx.knowledge.entries:
-        added = await add_pending_paraphrase(session, extra, ticket.summary)
-        if added:
-            return [cards.toast("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.")]
-        return [cards.toast("Câu này đã có, hoặc quá ngắn để học.")]
-    return [cards.toast("Nút không hợp lệ.")]
+    if await add_pending_paraphrase(session, extra, ticket.summary):
+        return [cards.toast("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.")]
+    return [cards.toast("Câu này đã có, hoặc quá ngắn để học.")]
+
+
+async def _claim(ctx: BotContext, session: AsyncSession, ticket: Ticket, member: Member) -> str:
+    """Take the ticket if nobody holds it; otherwise say who does."""
+    if await claim(session, ticket.id, member, ctx.clock()):
+        text = f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân."
+        await _post(session, ticket, text)
+        await refresh_card(ctx, session, ticket)
+        return f"Bạn đã nhận #{ticket.id}."
+    if ticket.assignee_id == member.id:
+        return f"Bạn đang nhận #{ticket.id}."
+    holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
+    return f"#{ticket.id} đã có {cards.member_label(holder)} nhận."
 
 
 async def close_ticket(
@@ -159,17 +190,26 @@ async def on_command(
             "Các lệnh: /queue (yêu cầu đang mở), /mine (yêu cầu bạn nhận), /ticket <số>."
         )
     mine = await memberships(session, user.channel, user.external_id)
+    if name == "ticket":
+        return await _show(ctx, session, mine, argument.strip())
     if not mine:
         return Outbound(NOT_MEMBER)
     if name == "queue":
         officer = all(m.role == "officer" for m in mine)
         tickets = await queue(session, [m.commune for m in mine], officers_only=officer)
         return cards.queue_list("Yêu cầu đang mở", tickets)
-    if name == "mine":
-        return cards.queue_list("Yêu cầu bạn đang nhận", await assigned_to(session, [m.id for m in mine]))
-    ticket = await session.get(Ticket, int(argument)) if argument.strip().isdigit() else None
-    if ticket is None or ticket.commune not in {m.commune for m in mine}:
-        return Outbound("Không tìm thấy yêu cầu này trong xã của bạn. Ví dụ: /ticket 12")
+    return cards.queue_list("Yêu cầu bạn đang nhận", await assigned_to(session, [m.id for m in mine]))
+
+
+async def _show(ctx: BotContext, session: AsyncSession, mine: list[Member], argument: str) -> Outbound:
+    """/ticket N: the card, for a member of the ticket's commune."""
+    if not argument:
+        return Outbound("Xem một yêu cầu: /ticket <số>, ví dụ /ticket 12")
+    number = ticket_number(argument)
+    ticket = await session.get(Ticket, number) if number is not None else None
+    member = next((m for m in mine if ticket is not None and m.commune == ticket.commune), None)
+    if ticket is None or not can_act(member, ticket, ACT_VIEW):
+        return Outbound(REFUSED)
     return await render_card(ctx, session, ticket)
 
 
@@ -196,27 +236,27 @@ _ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ công 
 async def _reply_to_resident(
     ctx: BotContext, session: AsyncSession, ticket: Ticket, member: Member, inbound: Inbound
 ) -> list[Outbound]:
+    """A member's text, photo or voice reply (masked) to the resident; the first to answer holds the ticket."""
     if ticket.status == CLOSED:
         return [Outbound(f"#{ticket.id} đã đóng; tin này không được gửi.", reply_to=inbound.reply_to)]
     now = ctx.clock()
+    if not await take_for(session, member, ticket, ACT_REPLY, now):
+        return [Outbound(REFUSED, reply_to=inbound.reply_to)]
     if ticket.assignee_id is None:
         await claim(session, ticket.id, member, now)
-    if ticket.assignee_id != member.id and member.role == "volunteer":
-        holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
-        text = f"#{ticket.id} do {cards.member_label(holder)} nhận; tin này không được gửi."
-        return [Outbound(text, reply_to=inbound.reply_to)]
     media = inbound.media
     note = ""
     if media and ticket.channel != "telegram":
         media, note = (), "\n(Cán bộ có gửi ảnh/ghi âm; kênh này chưa nhận được, cán bộ sẽ nhắn bằng chữ.)"
     _ = translator(ticket.language)
-    header = _("🙋 Cán bộ {name}:").format(name=member.name or _("tổ hỗ trợ"))
-    await _to_resident(ctx, session, ticket, Outbound(f"{header} {inbound.text}{note}".strip(), media=media))
+    text = mask(inbound.text).text
+    header = _("🙋 Cán bộ {name}:").format(name=mask(member.name).text or _("tổ hỗ trợ"))
+    await _to_resident(ctx, session, ticket, Outbound(f"{header} {text}{note}".strip(), media=media))
     add_event(
         session,
         ticket,
         "member",
-        inbound.text,
+        text,
         now,
         member_id=member.id,
         attachments=[{"kind": m.kind} for m in inbound.media],
