@@ -69,7 +69,10 @@ class TelegramChannel:
         self.inbox.register(CHANNEL, self)
 
     def event_of(self, body: object) -> Accepted | None:
-        """The inbox entry for a raw update; None when it is not a well-formed update."""
+        """The inbox entry for a raw update; None when it is not a well-formed update.
+
+        An update with nothing to handle (no sender, a chat-member change...) gets an entry with no
+        body: it is acknowledged to Telegram and not stored."""
         if not isinstance(body, dict):
             return None
         update_id = body.get("update_id")
@@ -77,9 +80,11 @@ class TelegramChannel:
             return None
         try:
             update = Update.de_json(body, self.bot)
-            to_inbound(update)
+            inbound = to_inbound(update)
         except Exception:  # python-telegram-bot raises many kinds on malformed parts
             return None
+        if inbound is None and update.callback_query is None:
+            return Accepted(str(update_id), "", {})
         chat, user = update.effective_chat, update.effective_user
         chat_key = chat.id if chat is not None else user.id if user is not None else update_id
         return Accepted(str(update_id), str(chat_key), body)
@@ -119,7 +124,7 @@ class TelegramChannel:
             if event is None:
                 return web.json_response({"ok": False, "error": "malformed update"}, status=400)
             try:
-                await self.inbox.accept(CHANNEL, [event])
+                await self.inbox.accept(CHANNEL, [event] if event.body else [])
             except Exception as error:
                 log.warning("could not store a Telegram update (%s): asking Telegram to resend", type(error).__name__)
                 return web.json_response({"ok": False, "error": "try again"}, status=503)
@@ -161,7 +166,7 @@ class TelegramChannel:
                 await _pause(stopping, POLL_ERROR_PAUSE_SECONDS[min(failures, len(POLL_ERROR_PAUSE_SECONDS)) - 1])
                 continue
             failures = 0
-            events = [event for update in updates if (event := self.event_of(update.to_dict())) is not None]
+            events = [event for update in updates if (event := self.event_of(update.to_dict())) and event.body]
             try:
                 await self.inbox.accept(CHANNEL, events)
             except Exception as error:
