@@ -172,3 +172,38 @@ async def test_zalo_webhook_events_survive_a_sigkill(database_url: str, zalo: Fa
     per_resident = Counter(call.body["recipient"]["user_id"] for call in zalo.sends())
     assert per_resident == {f"zr-{n}": 1 for n in range(RESIDENTS)}
     assert await _waiting(database_url) == (0, 0)
+
+
+async def test_a_sqlite_lock_held_by_another_process_does_not_freeze_the_bot(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """Another program holds the database's write lock: /healthz still answers (busy) at once, and the
+    webhook post waiting for the lock is stored and answered once the lock is released."""
+    import sqlite3
+
+    port = free_port()
+    hook = {"TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}", "TELEGRAM_WEBHOOK_SECRET": SECRET}
+    database = f"sqlite+aiosqlite:///{tmp_path / 'locked.db'}"
+    env = _telegram_env(tmp_path, database, fake, WEB_PORT=str(port), **hook)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    update = json.dumps({"update_id": 77, **private_message(4242, "/help")}).encode()
+    quick = aiohttp.ClientTimeout(total=5)  # the lock would have frozen the loop for 10 s
+    async with bot_process(env, tmp_path, b"Telegram webhook set", "run") as bot, aiohttp.ClientSession() as http:
+        other = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            waiting = asyncio.create_task(
+                http.post(f"http://127.0.0.1:{port}/webhooks/telegram", data=update, headers=headers)
+            )
+            async with http.get(f"http://127.0.0.1:{port}/healthz", timeout=quick) as health:
+                assert health.status == 503 and (await health.json())["status"] == "database busy"
+            assert not waiting.done()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        stored = await waiting
+        assert stored.status == 200
+        await fake.wait_for(lambda f: len(f.sent("sendMessage", 4242)) == 1)
+        async with http.get(f"http://127.0.0.1:{port}/healthz", timeout=quick) as health:
+            assert health.status == 200
+        await stop_bot(bot)
