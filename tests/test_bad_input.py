@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,9 +56,9 @@ MALFORMED_UPDATES: list[bytes] = [
 ]
 
 
-@pytest.fixture
-async def doors(bot: BotContext) -> AsyncIterator[TestClient]:
-    """Both webhooks on our web app; nothing runs the inbox, so what is accepted stays visible."""
+@asynccontextmanager
+async def _web_doors(bot: BotContext) -> AsyncIterator[TestClient]:
+    """Both webhooks on our web app (the platforms themselves are never reached)."""
     web_app = build_web_app(bot.sessions)
     TelegramChannel(bot, build_bot(TOKEN, "http://127.0.0.1:9")).add_webhook_route(web_app, SECRET)
     async with aiohttp.ClientSession() as http:
@@ -65,6 +66,12 @@ async def doors(bot: BotContext) -> AsyncIterator[TestClient]:
         ZaloChannel(bot, client, OA_SECRET_KEY, APP_ID).add_route(web_app)
         async with TestClient(TestServer(web_app)) as test_client:
             yield test_client
+
+
+@pytest.fixture
+async def doors(bot: BotContext) -> AsyncIterator[TestClient]:
+    async with _web_doors(bot) as client:
+        yield client
 
 
 async def _stored(bot: BotContext) -> int:
@@ -160,16 +167,11 @@ async def test_webhooks_answer_503_when_the_database_is_down(bot: BotContext) ->
     """The platform must keep the update and send it again: no 200 before it is stored."""
     unreachable = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     bot.inbox = Inbox(session_factory(unreachable))
-    web_app = build_web_app(bot.sessions)
-    TelegramChannel(bot, build_bot(TOKEN, "http://127.0.0.1:9")).add_webhook_route(web_app, SECRET)
-    async with aiohttp.ClientSession() as http:
-        client = ZaloClient(http, bot.sessions, ZaloCredentials(APP_ID, APP_SECRET), api_url="http://127.0.0.1:9")
-        ZaloChannel(bot, client, OA_SECRET_KEY, APP_ID).add_route(web_app)
-        async with TestClient(TestServer(web_app)) as doors:
-            update = json.dumps({"update_id": 5, **private_message(42, "chào")}).encode()
-            telegram = await doors.post(TELEGRAM_PATH, data=update, headers=JSON_HEADERS)
-            headers, body = signed_webhook(_zalo_text())
-            zalo = await doors.post(ZALO_PATH, data=body, headers=headers)
+    async with _web_doors(bot) as doors:
+        update = json.dumps({"update_id": 5, **private_message(42, "chào")}).encode()
+        telegram = await doors.post(TELEGRAM_PATH, data=update, headers=JSON_HEADERS)
+        headers, body = signed_webhook(_zalo_text())
+        zalo = await doors.post(ZALO_PATH, data=body, headers=headers)
     await unreachable.dispose()
     assert (telegram.status, zalo.status) == (503, 503)
 
