@@ -209,9 +209,12 @@ async def test_a_backlog_longer_than_the_lease_is_sent_once_even_with_a_rival_wo
     rival_claims: list[int] = []
     done = asyncio.Event()
 
-    class YieldingSender(RecordingSender):
+    class PassingSender(RecordingSender):
+        """Sends one message per pass of the worker: logical time moves with the worker, as wall time would."""
+
         async def deliver(self, chat_id: str, message: Outbound, *, thread_id: int | None = None) -> str | None:
-            await asyncio.sleep(0)  # a real send awaits the network: let the worker's loop run
+            if self.sent:
+                await worker.wait_write_back(len(self.sent) - 1)
             answer = await super().deliver(chat_id, message, thread_id=thread_id)
             if len(self.sent) == 50:
                 async with bot.sessions() as session, session.begin():
@@ -222,7 +225,7 @@ async def test_a_backlog_longer_than_the_lease_is_sent_once_even_with_a_rival_wo
                 done.set()
             return answer
 
-    sender = YieldingSender(time)
+    sender = PassingSender(time)
     worker = OutboxWorker(
         bot.sessions,
         {"test": sender},
