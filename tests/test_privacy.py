@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from core.privacy import CODE, ID_NUMBER, OLD_ID_NUMBER, PHONE, clean_for_storage, mask
+from core.privacy import CODE, ID_NUMBER, NUMBER, OLD_ID_NUMBER, PHONE, clean_for_storage, mask
+from tests.conftest import KNOWLEDGE_DIR
 
 
 @pytest.mark.parametrize(
@@ -34,8 +36,57 @@ def test_short_numbers_without_code_words_are_kept() -> None:
     assert not result.found
 
 
-def test_a_year_is_masked_when_the_text_speaks_of_codes() -> None:
+def test_a_code_right_after_a_code_word_is_masked() -> None:
     assert "4829" not in mask("nhập mã 4829 mà báo sai").text
+    assert "2024" not in mask("mã otp là 2024 mà báo sai").text  # even when it looks like a year
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mã OTP hết hạn từ năm 2024 rồi hả",
+        "Theo Nghị định 59/2022/NĐ-CP, mã OTP được gửi về số điện thoại chính chủ",
+        "nhập mã 6 số, gọi tổng đài 1900 0368 nếu không nhận được (hướng dẫn 12/2025)",
+        "mà 2024 mới làm được hả",
+        "má tui sinh 1960 có làm được không",
+    ],
+)
+def test_years_dates_and_decrees_are_kept_even_near_code_words(text: str) -> None:
+    result = mask(text)
+    assert result.text == text
+    assert not result.has_secret
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "secret"),
+    [
+        ("sdt0912345678", PHONE, "0912345678"),
+        ("(091) 234 5678", PHONE, "234 5678"),
+        ("+84 91 234 5678", PHONE, "234 5678"),
+        ("cccd012345678901", ID_NUMBER, "012345678901"),
+        ("mật khẩu của em là Hoa@2024", CODE, "Hoa@2024"),
+        ("mk la conmeo", CODE, "conmeo"),
+        ("tin nhắn gửi về 482913", CODE, "482913"),
+        ("không chín một hai ba bốn năm sáu bảy tám", PHONE, "bảy tám"),
+        ("tai khoan 19036789012345", NUMBER, "19036789012345"),
+    ],
+)
+def test_formats_that_used_to_slip_through(text: str, kind: str, secret: str) -> None:
+    result = mask(text)
+    assert secret not in result.text
+    assert kind in result.found
+
+
+def _bot_texts() -> list[str]:
+    faq = yaml.safe_load((KNOWLEDGE_DIR / "faq.yaml").read_text(encoding="utf-8"))
+    glossary = yaml.safe_load((KNOWLEDGE_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    texts = [e[key] for e in faq for key in ("question", "answer", "source") if e.get(key)]
+    return texts + [t[key] for t in glossary for key in ("explanation", "source") if t.get(key)]
+
+
+def test_the_bots_own_answers_and_sources_are_stored_unchanged() -> None:
+    changed = [text for text in _bot_texts() if mask(text).text != text or mask(text).found]
+    assert not changed, changed[:3]
 
 
 def test_secret_flag_is_for_ids_and_codes_not_phone_numbers() -> None:
