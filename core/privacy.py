@@ -57,8 +57,8 @@ _PASSWORD_CUES = r"mat\s*khau|mat\s*ma|mk|pass(?:word|code)?|pwd?"
 _CUES = rf"{_PASSWORD_CUES}|otp|code|ma|kich\s*hoat|xac\s*(?:thuc|nhan)|tin\s*nhan|sms|gui\s*ve|nhan\s*(?:duoc|dc)"
 _FILLER_WORDS = (
     r"la|cua|em|e|anh|a|chi|c|toi|tui|t|minh|mik|con|tao|bac|me|ma|bo|ba|o|mi|chau|ong|co|chu|cau|ad|ban|b"
-    r"|moi|cu|vua|nay|ni|do|day|ne|otp|sms|pin|so|vneid|kich\s+hoat|xac\s+(?:thuc|nhan)|dang\s+(?:nhap|ky)|nhap|vao|gui(?:\s+ve)?"
-    r"|ve|den|nhan(?:\s+(?:duoc|dc))?|duoc|dc|nhu\s+sau|han|no|dt|sdt|dien\s+thoai|may"
+    r"|moi|cu|vua|nay|ni|do|day|ne|otp|sms|pin|so|vneid|kich\s+hoat|xac\s+(?:thuc|nhan)|dang\s+(?:nhap|ky)"
+    r"|nhap|vao|gui(?:\s+ve)?|ve|den|nhan(?:\s+(?:duoc|dc))?|duoc|dc|nhu\s+sau|han|no|dt|sdt|dien\s+thoai|may"
 )
 _FILL_PUNCT = r"\s:=\-,.'\"“”("
 _FILL = rf"(?:[{_FILL_PUNCT}]++(?:(?:{_FILLER_WORDS})(?=[{_FILL_PUNCT}]|$))?){{0,8}}+"
