@@ -141,6 +141,7 @@ class OutboxWorker:
         self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._recorded = asyncio.Condition()
         self._held: set[int] = set()
+        self._stepping = asyncio.Lock()
         self._next_lease_sweep = 0.0
         self._next_renewal = 0.0
         self._stopping = False
@@ -208,7 +209,14 @@ class OutboxWorker:
             await self._recorded.wait_for(lambda: self.write_backs > after)
 
     async def step(self) -> bool:
-        """Write back finished sends and lease newly due messages; True when there was work."""
+        """Write back finished sends and lease newly due messages; True when there was work.
+
+        Passes never overlap (`run()` and a `drain()` may both call this), so a pass that finds
+        nothing has not merely missed rows another pass is claiming."""
+        async with self._stepping:
+            return await self._step()
+
+    async def _step(self) -> bool:
         self._wake.clear()
         outcomes, self._outcomes = self._outcomes, []
         channels = list(self.senders)
