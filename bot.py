@@ -231,10 +231,9 @@ async def _outbox_retry(settings: Settings, dead: bool) -> int:
     from models.base import utcnow
 
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
-        rows = await requeue(session, utcnow(), dead=dead)
-        await on_requeued(session, rows)
-    revived = sum(1 for row in rows if row.attempts == 0)
-    print(f"{len(rows)} messages queued to be sent now ({revived} of them had been given up); a running bot sends them")
+        due, revived = await requeue(session, utcnow(), dead=dead)
+        await on_requeued(session, revived)
+    print(f"{due} messages queued to be sent now ({len(revived)} of them had been given up); a running bot sends them")
     return 0
 
 

@@ -123,9 +123,9 @@ class Inbox:
         async with self.sessions() as session, session.begin():
             statement = _insert_ignoring_duplicates(session, rows).returning(InboxEvent.id, InboxEvent.key)
             inserted = {key: event_id for event_id, key in await session.execute(statement)}
-        for event in events:
-            if event.key[:KEY_LIMIT] in inserted:
-                self._hold(_Held(inserted[event.key[:KEY_LIMIT]], channel, event.chat_key[:KEY_LIMIT], event.body))
+        for row in rows:
+            if row["key"] in inserted:
+                self._hold(_Held(inserted[row["key"]], channel, row["chat_key"], row["body"]))
         return len(inserted)
 
     def stop(self) -> None:

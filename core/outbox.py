@@ -97,17 +97,20 @@ async def renew_leases(session: AsyncSession, ids: list[int], owner: str, until:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def requeue(session: AsyncSession, now: datetime, *, dead: bool) -> list[OutboxMessage]:
-    """Make waiting messages due now; with `dead`, also give given-up ones a new period of tries."""
+async def requeue(session: AsyncSession, now: datetime, *, dead: bool) -> tuple[int, list[OutboxMessage]]:
+    """Make waiting messages due now; with `dead`, also give given-up ones a new period of tries.
+
+    Returns how many were made due, and the given-up ones among them."""
     statuses = [PENDING, DEAD] if dead else [PENDING]
     query = select(OutboxMessage).where(OutboxMessage.status.in_(statuses), OutboxMessage.lease_until.is_(None))
     rows = list(await session.scalars(query))
+    revived = [row for row in rows if row.status == DEAD]
+    for row in revived:
+        row.status, row.attempts, row.created_at = PENDING, 0, now
     for row in rows:
-        if row.status == DEAD:
-            row.status, row.attempts, row.created_at = PENDING, 0, now
         row.not_before = now
     await session.flush()
-    return rows
+    return len(rows), revived
 
 
 async def next_due(session: AsyncSession, channels: list[str]) -> datetime | None:

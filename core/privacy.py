@@ -317,6 +317,11 @@ def mask(text: str) -> Masked:
     return Masked(text, frozenset(found))
 
 
+def without_masks(text: str) -> str:
+    """The text with masking's own placeholders blanked out (they are our words, not the resident's)."""
+    return _PLACEHOLDER.sub(" ", text)
+
+
 def clean_for_storage(text: str) -> str:
     """Masked, without control characters, and truncated to a storable size."""
     printable = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)

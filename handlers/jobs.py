@@ -128,7 +128,7 @@ async def on_delivery_failure(session: AsyncSession, row: OutboxMessage, reason:
 async def on_requeued(session: AsyncSession, rows: list[OutboxMessage]) -> None:
     """Given-up messages sent again (`bot.py outbox retry --dead`): their tickets no longer show the problem,
     and the volunteers are told the message is on its way again."""
-    for ticket_id in sorted({row.ticket_id for row in rows if row.ticket_id is not None and row.attempts == 0}):
+    for ticket_id in sorted({row.ticket_id for row in rows if row.ticket_id is not None}):
         ticket = await session.get(Ticket, ticket_id)
         if ticket is None or ticket.delivery_problem is None:
             continue

@@ -26,7 +26,7 @@ from core.message_log import (
 )
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound, number_choices
 from core.outbox import enqueue
-from core.privacy import Masked, mask
+from core.privacy import Masked, mask, without_masks
 from core.tickets import open_ticket_of
 from core.users import get_or_create_user
 from handlers import cards, escalation, replies, volunteers
@@ -37,8 +37,6 @@ MAX_MATCH_CHARS = 500
 FLOOD_ACTION = "flood"
 REPEATED_DOWN = 2
 REPEATED_DOWN_WINDOW = timedelta(minutes=30)
-# What masking put in ("[số điện thoại]"...) is our wording, not the resident's: it must not steer the matcher.
-_MASK_PLACEHOLDER = re.compile(r"\[(?:số|mã|dãy)[^\]]{0,30}\]")
 FOR_A_PERSON = frozenset({"voice", "audio", "photo", "video", "video_note", "document"})
 
 
@@ -108,7 +106,7 @@ async def _route(
     ticket = await open_ticket_of(session, user.id)
     if ticket is not None and not ticket.detached:
         return await escalation.relay_to_ticket(ctx, session, ticket, masked.text, (), _)
-    result = ctx.knowledge.matcher.match(_MASK_PLACEHOLDER.sub(" ", masked.text))
+    result = ctx.knowledge.matcher.match(without_masks(masked.text))
     is_question = result.action == "answer" or result.intent == HUMAN
     if await escalation.takes_text(session, user.id, text, is_question):
         guess = result.intent if result.action == "answer" else None
