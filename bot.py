@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from channels.telegram.transport import TelegramChannel
-    from core.delivery import Sender
+    from core.delivery.sender import Sender
     from handlers.context import BotContext
 
 log = logging.getLogger("caunoi")
@@ -131,7 +131,7 @@ async def _match(settings: Settings) -> int:
 
 
 async def _eval(settings: Settings, path: Path, show_failures: bool) -> int:
-    from core.evaluation import evaluate, read_examples
+    from core.language.evaluation import evaluate, read_examples
     from core.privacy import mask
 
     async with _bot(settings) as ctx:
@@ -166,7 +166,7 @@ async def _db_upgrade(settings: Settings) -> int:
 async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
     """List, approve or reject the questions volunteers taught ("Dạy bot")."""
     from core.database import session_factory
-    from core.knowledge_edit import pending_paraphrases, review_paraphrases
+    from core.knowledge.editing import pending_paraphrases, review_paraphrases
 
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
         if action == "pending":
@@ -185,7 +185,7 @@ async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
 
 async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
     from core.database import session_factory
-    from core.knowledge import export_knowledge, import_knowledge, knowledge_is_empty
+    from core.knowledge.faq import export_knowledge, import_knowledge, knowledge_is_empty
 
     folder = directory or settings.knowledge_dir
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
@@ -206,8 +206,8 @@ async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
 async def _communes(settings: Settings, args: argparse.Namespace) -> int:
     import re
 
-    from core.communes import list_communes, save_commune
     from core.database import session_factory
+    from core.helpdesk.communes import list_communes, save_commune
 
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
         if args.communes_action == "add":
@@ -226,7 +226,7 @@ async def _communes(settings: Settings, args: argparse.Namespace) -> int:
 async def _outbox_retry(settings: Settings, dead: bool) -> int:
     """Make waiting messages due now; with --dead, given-up ones get a new period of tries."""
     from core.database import session_factory
-    from core.outbox import requeue
+    from core.delivery.outbox import requeue
     from handlers.jobs import on_requeued
     from models.base import utcnow
 
@@ -307,7 +307,7 @@ async def _zalo(settings: Settings, ctx: BotContext, web_app: web.Application) -
 
 async def _invite(settings: Settings, commune: str, role: str) -> int:
     from core.database import session_factory
-    from core.members import create_invite
+    from core.helpdesk.members import create_invite
     from models.base import utcnow
 
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():

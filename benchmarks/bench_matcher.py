@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.evaluation import read_examples
-from core.knowledge import build_matcher, intents_from_files, load_matching_data
-from core.matcher import IntentTexts, Matcher
+from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
+from core.language.evaluation import read_examples
+from core.language.matcher import IntentTexts, Matcher
 from core.settings import PROJECT_ROOT
 
 KNOWLEDGE = PROJECT_ROOT / "knowledge"

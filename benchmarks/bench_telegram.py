@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.evaluation import read_examples
+from core.language.evaluation import read_examples
 from core.settings import PROJECT_ROOT
 from tests.fake_telegram import FakeTelegram, private_message
 

@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.evaluation import Example, read_examples
-from core.knowledge import intents_from_files, load_matching_data
-from core.matcher import IntentTexts, Matcher, Thresholds, Weights, is_out_of_scope
+from core.knowledge.faq import intents_from_files, load_matching_data
+from core.language.evaluation import Example, read_examples
+from core.language.matcher import IntentTexts, Matcher, Thresholds, Weights, is_out_of_scope
 from core.privacy import mask
 from core.settings import PROJECT_ROOT
 

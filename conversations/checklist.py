@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.state import dialog_state, start_dialog
-from core.i18n import Translate
+from core.language.i18n import Translate
 from core.messages import Button, Outbound
 from models import DialogState
 

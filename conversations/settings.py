@@ -13,8 +13,8 @@ import unicodedata
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.state import dialog_state, start_dialog
-from core.communes import find_commune, list_communes
-from core.i18n import Translate
+from core.helpdesk.communes import find_commune, list_communes
+from core.language.i18n import Translate
 from core.messages import Button, Outbound
 from core.privacy import mask
 from models import DialogState, User

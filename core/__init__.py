@@ -1,1 +1,2 @@
-"""Domain logic: matcher, knowledge, privacy, dialogs. Imports only `models` from the project."""
+"""The helpdesk's core, free of any platform: language, knowledge, helpdesk and delivery packages, plus the
+small infrastructure modules (settings, database, logs, privacy masking, neutral messages)."""

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from core.normalize import fold, is_syllable
+from core.language.normalize import fold, is_syllable
 
 ID_NUMBER = "id_number"
 OLD_ID_NUMBER = "old_id_number"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.knowledge import KnowledgeBase
+from core.helpdesk.tickets import CLOSED, LOCAL_OFFSET, NEW, WAITING
+from core.knowledge.faq import KnowledgeBase
 from core.messages import Button, Outbound
 from core.privacy import mask
-from core.tickets import CLOSED, LOCAL_OFFSET, NEW, WAITING
 from models import Member, Ticket, TicketEvent
 
 VOLUNTEER_PREFIX = "tv:"

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.database import create_engine, session_factory, upgrade_schema
-from core.inbox import Inbox
-from core.knowledge import (
+from core.delivery.inbox import Inbox
+from core.knowledge.faq import (
     KnowledgeBase,
     MatchingData,
     import_knowledge,

@@ -12,11 +12,19 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.state import dialog_state, start_dialog
-from core.i18n import Translate
+from core.delivery.outbox import enqueue
+from core.helpdesk.tickets import (
+    add_event,
+    commune_for,
+    in_duty_hours,
+    open_ticket,
+    open_ticket_of,
+    rate,
+    ticket_number,
+)
+from core.language.i18n import Translate
 from core.messages import Button, Media, Outbound
-from core.outbox import enqueue
 from core.privacy import mask
-from core.tickets import add_event, commune_for, in_duty_hours, open_ticket, open_ticket_of, rate, ticket_number
 from handlers import cards, replies
 from handlers.context import BotContext
 from models import Commune, Ticket, User

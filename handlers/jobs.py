@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.communes import list_communes
-from core.i18n import translator
+from core.delivery.outbox import enqueue
+from core.helpdesk.communes import list_communes
+from core.helpdesk.tickets import CLOSED, NEW, OPEN_STATES, WAITING, claim_due, in_duty_hours
+from core.language.i18n import translator
 from core.messages import Outbound
-from core.outbox import enqueue
-from core.tickets import CLOSED, NEW, OPEN_STATES, WAITING, claim_due, in_duty_hours
 from handlers.context import BotContext
 from handlers.escalation import rating_request
 from handlers.volunteers import notify_officers, refresh_card

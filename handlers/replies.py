@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.glossary import Term
-from core.i18n import Translate
-from core.knowledge import Category, Entry, KnowledgeBase
-from core.matcher import MatchResult
+from core.knowledge.faq import Category, Entry, KnowledgeBase
+from core.knowledge.glossary import Term
+from core.language.i18n import Translate
+from core.language.matcher import MatchResult
 from core.messages import Button, Outbound
 
 MENU = "menu"

@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import checklist, settings
 from conversations.options import remember_options, resolve_choice
-from core.i18n import Translate, translator
-from core.inbox import settle
-from core.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
-from core.message_log import (
+from core.delivery.inbox import settle
+from core.delivery.outbox import enqueue
+from core.helpdesk.message_log import (
     AlreadyRecorded,
     annotate,
     feedback_since,
@@ -24,11 +23,12 @@ from core.message_log import (
     record_outbound,
     set_feedback,
 )
+from core.helpdesk.tickets import open_ticket_of
+from core.helpdesk.users import get_or_create_user
+from core.language.i18n import Translate, translator
+from core.language.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Outbound, number_choices
-from core.outbox import enqueue
 from core.privacy import Masked, mask, without_masks
-from core.tickets import open_ticket_of
-from core.users import get_or_create_user
 from handlers import cards, escalation, replies, volunteers
 from handlers.context import BotContext
 from models import User

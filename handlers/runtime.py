@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from core.delivery import Sender
-from core.outbox import GIVE_UP_AFTER, release_leases
-from core.outbox_worker import OutboxWorker
+from core.delivery.outbox import GIVE_UP_AFTER, release_leases
+from core.delivery.sender import Sender
+from core.delivery.worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.jobs import JOB_INTERVAL_SECONDS, on_delivery_failure, run_due_jobs
 

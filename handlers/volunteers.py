@@ -1,6 +1,6 @@
 """The members' side: the volunteers' group, card buttons, replies to residents, private commands.
 
-Every action on a ticket is checked on the server with `core.tickets.can_act` (through `take_for`), and
+Every action on a ticket is checked on the server with `core.helpdesk.tickets.can_act` (through `take_for`), and
 every refusal is the same `REFUSED` text, so nobody learns from it which ticket numbers exist.
 """
 
@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import translator
-from core.knowledge_edit import add_pending_paraphrase
-from core.members import commune_of_group, members_with_role, membership, memberships, redeem_invite
-from core.messages import BUTTON, COMMAND, Inbound, Outbound
-from core.outbox import enqueue, ticket_of_message
-from core.privacy import mask
-from core.tickets import (
+from core.delivery.outbox import enqueue, ticket_of_message
+from core.helpdesk.members import commune_of_group, members_with_role, membership, memberships, redeem_invite
+from core.helpdesk.tickets import (
     ACT_CLAIM,
     ACT_CLOSE,
     ACT_POLICE,
@@ -36,6 +32,10 @@ from core.tickets import (
     ticket_by_topic,
     ticket_number,
 )
+from core.knowledge.editing import add_pending_paraphrase
+from core.language.i18n import translator
+from core.messages import BUTTON, COMMAND, Inbound, Outbound
+from core.privacy import mask
 from handlers import cards
 from handlers.context import BotContext
 from handlers.escalation import rating_request

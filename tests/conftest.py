@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.database import create_engine
-from core.knowledge import build_matcher, intents_from_files, load_matching_data
-from core.matcher import Matcher
+from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
+from core.language.matcher import Matcher
 from core.messages import TEXT, Inbound, Outbound
 from core.settings import PROJECT_ROOT
 from handlers.context import BotContext, open_context

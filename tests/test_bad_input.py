@@ -24,7 +24,7 @@ from channels.zalo.convert import to_inbound as zalo_inbound
 from channels.zalo.webhook import WEBHOOK_PATH as ZALO_PATH
 from channels.zalo.webhook import ZaloChannel
 from core.database import create_engine, session_factory
-from core.inbox import Inbox
+from core.delivery.inbox import Inbox
 from handlers.context import BotContext
 from models import InboxEvent, MessageLog
 from tests.fake_telegram import private_message

@@ -151,8 +151,8 @@ def test_invite_codes_and_taught_questions_from_the_command_line(tmp_path: Path)
     from sqlalchemy import select
 
     from core.database import create_engine, session_factory
-    from core.knowledge_edit import add_pending_paraphrase
-    from core.members import redeem_invite
+    from core.helpdesk.members import redeem_invite
+    from core.knowledge.editing import add_pending_paraphrase
     from models import FaqParaphrase
     from models.base import utcnow
 
@@ -193,8 +193,8 @@ def test_outbox_retry_dead_requeues_given_up_messages_and_clears_the_tickets_pro
     from sqlalchemy import select
 
     from core.database import create_engine, session_factory
+    from core.delivery.outbox import enqueue
     from core.messages import Outbound
-    from core.outbox import enqueue
     from models import Commune, OutboxMessage, Ticket, User
 
     assert _run(["db", "upgrade"], tmp_path).returncode == 0

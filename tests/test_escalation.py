@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core.communes import save_commune
 from core.database import create_engine, session_factory
-from core.members import create_invite
+from core.helpdesk.communes import save_commune
+from core.helpdesk.members import create_invite
+from core.helpdesk.tickets import claim, open_ticket
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Inbound, Media, Outbound
-from core.tickets import claim, open_ticket
 from handlers.context import BotContext
 from handlers.jobs import run_due_jobs
 from handlers.router import handle

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from channels.telegram.sender import TelegramSender
 from channels.telegram.transport import TelegramChannel, build_bot
-from core.communes import save_commune
 from core.database import create_engine, session_factory, upgrade_schema
-from core.members import create_invite
-from core.outbox_worker import OutboxWorker
+from core.delivery.worker import OutboxWorker
+from core.helpdesk.communes import save_commune
+from core.helpdesk.members import create_invite
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import Ticket

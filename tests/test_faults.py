@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.database import create_engine, session_factory
-from core.outbox_worker import MAX_PARALLEL_SENDS
+from core.delivery.worker import MAX_PARALLEL_SENDS
 from models import InboxEvent, OutboxMessage
 from tests.fake_telegram import FakeTelegram, private_message
 from tests.fake_zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, signed_webhook, user_event

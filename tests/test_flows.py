@@ -260,7 +260,7 @@ async def test_checklist_rejects_answers_for_another_step(bot: BotContext) -> No
 
 
 async def test_settings_language_commune_and_village_with_typed_names(bot: BotContext) -> None:
-    from core.communes import save_commune
+    from core.helpdesk.communes import save_commune
     from models import User
 
     async with bot.sessions() as session, session.begin():

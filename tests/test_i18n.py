@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from core.i18n import LOCALES_DIR, translator
+from core.language.i18n import LOCALES_DIR, translator
 from core.settings import PROJECT_ROOT
 from handlers import replies
 

@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.knowledge import import_knowledge, intents_from_files, load_knowledge
+from core.knowledge.faq import import_knowledge, intents_from_files, load_knowledge
 from handlers.context import BotContext
 from models import FaqEntry, FaqParaphrase
 from tests.conftest import KNOWLEDGE_DIR

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conversations.options import resolve_choice, typed_number
-from core.knowledge import load_matching_data
-from core.matcher import Matcher
+from core.knowledge.faq import load_matching_data
+from core.language.matcher import Matcher
+from core.language.normalize import REPAIR_CACHE_SIZE, Normalizer
 from core.messages import BUTTON, COMMAND, Inbound
-from core.normalize import REPAIR_CACHE_SIZE, Normalizer
 from handlers.context import BotContext
 from handlers.router import handle
 from models import DialogState, User

@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from core.evaluation import Report, evaluate, read_examples
-from core.knowledge import intents_from_files, load_matching_data
-from core.matcher import Matcher
-from core.normalize import Normalizer
+from core.knowledge.faq import intents_from_files, load_matching_data
+from core.language.evaluation import Report, evaluate, read_examples
+from core.language.matcher import Matcher
+from core.language.normalize import Normalizer
 from core.privacy import mask
 from tests.conftest import DATA_DIR, KNOWLEDGE_DIR
 

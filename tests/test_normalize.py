@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.knowledge import load_matching_data
-from core.normalize import CONCEPT_PREFIX, Normalizer, fold, has_marks
+from core.knowledge.faq import load_matching_data
+from core.language.normalize import CONCEPT_PREFIX, Normalizer, fold, has_marks
 from tests.conftest import KNOWLEDGE_DIR
 
 

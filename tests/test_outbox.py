@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.delivery import RetryLater
+from core.delivery.outbox import DEAD, MERGED, claim_due, enqueue, release_leases
+from core.delivery.sender import RetryLater
+from core.delivery.worker import OutboxWorker
 from core.messages import Button, Outbound
-from core.outbox import DEAD, MERGED, claim_due, enqueue, release_leases
-from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from models import OutboxMessage
 from models.base import utcnow

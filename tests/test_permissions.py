@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core.communes import save_commune
+from core.helpdesk.communes import save_commune
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Inbound, Media, Outbound
 from handlers.context import BotContext
 from handlers.router import handle

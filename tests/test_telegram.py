@@ -11,9 +11,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from channels.telegram.convert import split_text
 from channels.telegram.sender import TelegramSender
 from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, build_bot
+from core.delivery.outbox import enqueue
+from core.delivery.worker import OutboxWorker
 from core.messages import Outbound
-from core.outbox import enqueue
-from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.runtime import background
 from models.base import utcnow

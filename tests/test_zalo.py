@@ -21,11 +21,11 @@ from channels.zalo.convert import BUTTON_PREFIX, to_inbound
 from channels.zalo.sender import TEXT_LIMIT, ZaloSender, render
 from channels.zalo.signature import expected_signature, is_fresh, signature_matches
 from channels.zalo.webhook import WEBHOOK_PATH, ZaloChannel
-from core.channel_tokens import get_token
 from core.database import create_engine, session_factory, upgrade_schema
-from core.delivery import RetryLater, Undeliverable
+from core.delivery.sender import RetryLater, Undeliverable
+from core.delivery.tokens import get_token
+from core.delivery.worker import OutboxWorker
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Button, Inbound, Media, Outbound
-from core.outbox_worker import OutboxWorker
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import ChannelToken, InboxEvent, MessageLog, User

@@ -18,9 +18,9 @@ from channels.telegram.transport import TelegramChannel, build_bot
 from channels.zalo.client import ZaloClient, ZaloCredentials
 from channels.zalo.sender import ZaloSender
 from channels.zalo.webhook import WEBHOOK_PATH, ZaloChannel
-from core.communes import save_commune
-from core.members import create_invite
-from core.outbox_worker import OutboxWorker
+from core.delivery.worker import OutboxWorker
+from core.helpdesk.communes import save_commune
+from core.helpdesk.members import create_invite
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import MessageLog, Ticket

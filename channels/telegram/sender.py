@@ -11,7 +11,7 @@ from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from channels.telegram.convert import keyboard, split_text
-from core.delivery import RetryLater, Undeliverable
+from core.delivery.sender import RetryLater, Undeliverable
 from core.messages import Outbound
 
 _MEDIA_METHODS = {"photo": "send_photo", "voice": "send_voice", "audio": "send_audio", "video": "send_video"}

@@ -22,7 +22,7 @@ from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, Retr
 from telegram.request import HTTPXRequest
 
 from channels.telegram.convert import CHANNEL, to_inbound
-from core.inbox import Accepted, Inbox
+from core.delivery.inbox import Accepted, Inbox
 from handlers.cards import TOAST
 from handlers.context import BotContext
 from handlers.router import handle

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.channel_tokens import get_token, release_refresh_lease, replace_tokens, seed_token, take_refresh_lease
-from core.delivery import RetryLater, Undeliverable
+from core.delivery.sender import RetryLater, Undeliverable
+from core.delivery.tokens import get_token, release_refresh_lease, replace_tokens, seed_token, take_refresh_lease
 from core.settings import Settings
 from models import ChannelToken
 from models.base import utcnow

@@ -6,7 +6,7 @@ from typing import Any
 
 from channels.zalo.client import ZaloClient
 from channels.zalo.convert import BUTTON_PREFIX
-from core.delivery import RetryLater
+from core.delivery.sender import RetryLater
 from core.messages import Button, Media, Outbound
 from core.messages import split_text as split_at
 

@@ -20,7 +20,7 @@ from aiohttp import web
 from channels.zalo.client import ZaloClient
 from channels.zalo.convert import CHANNEL, to_inbound
 from channels.zalo.signature import DEFAULT_MAX_AGE, SIGNATURE_HEADER, is_fresh, signature_matches
-from core.inbox import Accepted
+from core.delivery.inbox import Accepted
 from handlers.context import BotContext
 from handlers.router import handle
 from models.base import utcnow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.normalize import fold
+from core.language.normalize import fold
 from models import Commune
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.knowledge import ACTIVE
+from core.knowledge.faq import ACTIVE
 from core.privacy import clean_for_storage
 from models import FaqEntry, FaqParaphrase
 

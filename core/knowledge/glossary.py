@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.normalize import fold
+from core.language.normalize import fold
 from models import GlossaryTerm
 
 DEFAULT_LANGUAGE = "vi"

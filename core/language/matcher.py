@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from core.normalize import Lexicon, Normalizer, fold, words
-from core.sparse import SparseIndex, char_features, inverse_frequencies, word_features
+from core.language.normalize import Lexicon, Normalizer, fold, words
+from core.language.sparse import SparseIndex, char_features, inverse_frequencies, word_features
 
 HUMAN = "human"
 OUT_OF_SCOPE = "out_of_scope:"

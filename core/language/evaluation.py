@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.matcher import MatchResult
+from core.language.matcher import MatchResult
 
 OUT_OF_SCOPE = "none"
 

@@ -27,9 +27,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.delivery import RetryLater, Sender, Undeliverable
-from core.messages import Outbound
-from core.outbox import (
+from core.delivery.outbox import (
     DEAD,
     GIVE_UP_AFTER,
     MERGED,
@@ -42,6 +40,8 @@ from core.outbox import (
     release_leases,
     renew_leases,
 )
+from core.delivery.sender import RetryLater, Sender, Undeliverable
+from core.messages import Outbound
 from models import OutboxMessage, Ticket
 from models.base import utcnow
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.glossary import Glossary, load_glossary
-from core.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
-from core.normalize import YAML_LOADER, Lexicon
+from core.knowledge.glossary import Glossary, load_glossary
+from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
+from core.language.normalize import YAML_LOADER, Lexicon
 from models import FaqCategory, FaqEntry, FaqParaphrase, GlossaryTerm
 
 FAQ_FILE = "faq.yaml"

@@ -1,0 +1,1 @@
+"""What the bot knows: FAQ entries and categories, the glossary of hard words, and editing them."""
