@@ -8,7 +8,8 @@ python bot.py match           JSON lines in, JSON lines out
 python bot.py eval FILE       accuracy on a labelled TSV
 python bot.py db upgrade      apply migrations
 python bot.py kb import|export
-python bot.py communes add SLUG --name NAME [--telegram-group ID] [--default]
+python bot.py communes add SLUG --name NAME [--team CHANNEL:CHAT_ID | --telegram-group ID] [--default]
+python bot.py tickets list [--open]   every request for a person, with where it waits
 python bot.py invite create --commune SLUG --role volunteer|officer|admin
 python bot.py outbox retry [--dead]
 """
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
     from channels.telegram.transport import TelegramChannel
     from core.delivery.sender import Sender
+    from core.messages import Address
     from handlers.context import BotContext
 
 log = logging.getLogger("caunoi")
@@ -58,9 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     add = communes_sub.add_parser("add", help="create or update a commune")
     add.add_argument("slug", help="short id, letters, digits and dashes (e.g. thuong-trach)")
     add.add_argument("--name", required=True, help='display name, e.g. "Thượng Trạch"')
-    add.add_argument("--telegram-group", type=int, default=None, help="the volunteers' Telegram group chat id")
+    add.add_argument("--team", default=None, help="the team's chat, CHANNEL:CHAT_ID (e.g. telegram:-100123)")
+    add.add_argument(
+        "--telegram-group", type=int, default=None, help="the team's Telegram group id (= --team telegram:ID)"
+    )
     add.add_argument("--default", action="store_true", help="route residents without a commune here")
     communes_sub.add_parser("list", help="list communes")
+    tickets = sub.add_parser("tickets", help="requests for a person")
+    tickets_sub = tickets.add_subparsers(dest="tickets_action", required=True)
+    listing = tickets_sub.add_parser("list", help="every ticket, with its commune, team or queue, and problems")
+    listing.add_argument("--open", action="store_true", help="only tickets still open")
     invite = sub.add_parser("invite", help="one-time codes for volunteers, officers and admins")
     invite_sub = invite.add_subparsers(dest="invite_action", required=True)
     create = invite_sub.add_parser("create", help="print a new one-time code (the last word of the output)")
@@ -214,12 +223,50 @@ async def _communes(settings: Settings, args: argparse.Namespace) -> int:
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", args.slug):
                 print("slug: 1-40 lowercase letters, digits or dashes, e.g. thuong-trach")
                 return 2
-            commune = await save_commune(session, args.slug, args.name, args.telegram_group, args.default)
+            team = _team_argument(args)
+            if team is False:
+                print("--team: CHANNEL:CHAT_ID, e.g. telegram:-100123 (the group's id, from /groupid in the group)")
+                return 2
+            commune = await save_commune(session, args.slug, args.name, team or None, args.default)
             print(f"saved {commune.slug}: {commune.name}" + (" (default)" if commune.is_default else ""))
         else:
             for commune in await list_communes(session):
-                group = commune.telegram_group_id or "-"
-                print(f"{commune.slug}\t{commune.name}\tgroup {group}" + ("\tdefault" if commune.is_default else ""))
+                team = f"{commune.team_channel}:{commune.team_chat_id}" if commune.team_chat_id else "no team (queue)"
+                print(f"{commune.slug}\t{commune.name}\tteam {team}" + ("\tdefault" if commune.is_default else ""))
+    return 0
+
+
+def _team_argument(args: argparse.Namespace) -> Address | bool | None:
+    """The team address given on the command line; None when none was given, False when malformed."""
+    from core.messages import Address
+
+    if args.telegram_group is not None:
+        return Address("telegram", str(args.telegram_group), group=True)
+    if args.team is None:
+        return None
+    channel, _sep, chat_id = args.team.partition(":")
+    if not channel or not chat_id or not chat_id.lstrip("-").isalnum():
+        return False
+    return Address(channel, chat_id, group=True)
+
+
+async def _tickets(settings: Settings, open_only: bool) -> int:
+    """Every ticket (or the open ones) with where it waits: a team chat, or a queue nobody is told about."""
+    from core.database import session_factory
+    from core.helpdesk.cards import local_time
+    from core.helpdesk.tickets import all_tickets
+    from core.privacy import mask
+
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session:
+        tickets = await all_tickets(session, open_only=open_only)
+    for ticket in tickets:
+        where = f"team {ticket.team_channel}:{ticket.team_chat_id}" if ticket.team_chat_id else "queue (no team)"
+        problem = f"\t⚠ {mask(ticket.delivery_problem).text}" if ticket.delivery_problem else ""
+        print(
+            f"#{ticket.id}\t{local_time(ticket.created_at)}\t{ticket.commune or '(no commune)'}\t{ticket.status}\t"
+            f"{where}\t{mask(ticket.summary).text[:60]}{problem}"
+        )
+    print(f"{len(tickets)} tickets" + (" open" if open_only else ""))
     return 0
 
 
@@ -256,6 +303,7 @@ async def _run(settings: Settings) -> int:
             log.warning("no channel configured: set TELEGRAM_BOT_TOKEN (or the ZALO_* keys) to talk to residents")
         per_second = {"telegram": settings.telegram_max_per_second}
         give_up_after = timedelta(seconds=settings.outbox_give_up_after)
+        await _warn_about_unrouted_requests(ctx, senders)
         await stack.enter_async_context(background(ctx, senders, per_second=per_second, give_up_after=give_up_after))
         runner = web.AppRunner(web_app)
         await runner.setup()
@@ -267,6 +315,30 @@ async def _run(settings: Settings) -> int:
             await stack.enter_async_context(telegram.running(webhook_url=hook, secret=secret))
         await asyncio.Event().wait()
     return 0
+
+
+async def _warn_about_unrouted_requests(ctx: BotContext, senders: dict[str, Sender]) -> None:
+    """Say at start-up where requests for a person would wait unseen: communes without a team chat
+    (or with one on a channel that is not running), or no commune at all."""
+    from core.helpdesk.communes import list_communes
+
+    async with ctx.sessions() as session:
+        communes = await list_communes(session)
+    if not communes:
+        log.warning("no commune configured: requests for a person wait in `python bot.py tickets list`")
+    for commune in communes:
+        if not commune.team_chat_id:
+            log.warning(
+                "commune %s has no team chat: its requests for a person wait in the queue "
+                "(/queue for its admins, `python bot.py tickets list`); link one with "
+                "`python bot.py communes add %s --name ... --team CHANNEL:CHAT_ID`",
+                commune.slug,
+                commune.slug,
+            )
+        elif commune.team_channel not in senders:
+            log.warning(
+                "commune %s has its team on %s, which is not configured here", commune.slug, commune.team_channel
+            )
 
 
 def _telegram_channel(settings: Settings, ctx: BotContext, web_app: web.Application) -> TelegramChannel:
@@ -351,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_communes(settings, args))
         if command == "invite":
             return asyncio.run(_invite(settings, args.commune, args.role))
+        if command == "tickets":
+            return asyncio.run(_tickets(settings, args.open))
         if command == "outbox":
             return asyncio.run(_outbox_retry(settings, args.dead))
         if args.action in {"pending", "approve", "reject"}:

@@ -1,6 +1,7 @@
 """The guided checklist "Tôi cần làm gì?": a few questions with buttons, then a personal plan.
 
-State lives in `dialog_states` (dialog "checklist"), so a restart or another process continues it.
+State lives in its own `dialog_states` row (dialog "checklist"), so a restart or another process
+continues it, and opening a ticket or changing settings meanwhile leaves it where it was.
 Payloads: `ck:start`, `ck:resume`, `ck:back`, `ck:cancel`, `ck:<step>:<value>`.
 """
 
@@ -12,17 +13,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.state import dialog_state, start_dialog
+from conversations.dialog import Dialog, Turn
+from conversations.state import dialog_state, end_dialog, start_dialog
 from core.language.i18n import Translate
 from core.messages import Button, Outbound
+from core.payloads import pack
 from models import DialogState
 
-DIALOG = "checklist"
-PREFIX = "ck:"
-START = "ck:start"
-RESUME = "ck:resume"
-BACK = "ck:back"
-CANCEL = "ck:cancel"
+DIALOG_NAME = "checklist"
+PREFIX = "ck"
+START = pack(PREFIX, "start")
+RESUME = pack(PREFIX, "resume")
+BACK = pack(PREFIX, "back")
+CANCEL = pack(PREFIX, "cancel")
 MAX_PLAN_LINKS = 4
 
 
@@ -74,8 +77,7 @@ _STEPS_BY_ID = {step.id: step for step in STEPS}
 
 async def active(session: AsyncSession, user_id: int) -> DialogState | None:
     """The user's checklist state, if one is under way."""
-    state = await dialog_state(session, user_id)
-    return state if state is not None and state.dialog == DIALOG else None
+    return await dialog_state(session, user_id, DIALOG_NAME)
 
 
 def resume_button(_: Translate) -> Button:
@@ -103,7 +105,7 @@ async def on_button(session: AsyncSession, user_id: int, payload: str, _: Transl
         answers.pop(previous.id, None)
         _save(state, previous.id, answers)
         return _ask(_, previous, answers)
-    step_id, _sep, value = payload.removeprefix(PREFIX).partition(":")
+    step_id, _sep, value = payload.removeprefix(PREFIX + ":").partition(":")
     step = _STEPS_BY_ID.get(step_id)
     if step is None or step_id != state.step or value not in {v for _label, v in step.options(_)}:
         return None
@@ -117,17 +119,12 @@ async def on_button(session: AsyncSession, user_id: int, payload: str, _: Transl
 
 
 async def _finish(session: AsyncSession, state: DialogState) -> None:
-    await session.delete(state)
-    await session.flush()
+    await end_dialog(session, state)
 
 
 async def _restart(session: AsyncSession, user_id: int, state: DialogState | None) -> DialogState:
     if state is None:
-        existing = await dialog_state(session, user_id)
-        if existing is not None:
-            await session.delete(existing)
-            await session.flush()
-        state = start_dialog(session, user_id, DIALOG, STEPS[0].id, {})
+        state = start_dialog(session, user_id, DIALOG_NAME, STEPS[0].id, {})
     _save(state, STEPS[0].id, {})
     return state
 
@@ -153,7 +150,7 @@ def _menu(_: Translate) -> Button:
 
 def _ask(_: Translate, step: Step, answers: dict[str, Any]) -> Outbound:
     number = [s.id for s in STEPS if s.applies(answers)].index(step.id) + 1
-    options = tuple((Button(label, f"{PREFIX}{step.id}:{value}"),) for label, value in step.options(_))
+    options = tuple((Button(label, pack(PREFIX, step.id, value)),) for label, value in step.options(_))
     controls = (Button(_("⬅️ Quay lại"), BACK), Button(_("✖️ Thôi"), CANCEL))
     return Outbound(
         _("Câu {number}: {question}").format(number=number, question=step.question(_)), (*options, controls)
@@ -192,7 +189,7 @@ def plan(_: Translate, answers: dict[str, str]) -> Outbound:
     lines.append(_("Người già, người bệnh không đi được: nhờ người nhà báo công an xã để được giúp tại nhà."))
     bullets = "\n".join(f"- {line}" for line in lines)
     buttons = tuple(
-        (Button(_("Đọc: {topic}").format(topic=_TOPIC_LABELS[i](_)), f"faq:{i}"),) for i in links[:MAX_PLAN_LINKS]
+        (Button(_("Đọc: {topic}").format(topic=_TOPIC_LABELS[i](_)), pack("faq", i)),) for i in links[:MAX_PLAN_LINKS]
     )
     return Outbound(
         _("Việc bạn cần làm:") + "\n" + bullets,
@@ -212,3 +209,11 @@ _TOPIC_LABELS: dict[str, Callable[[Translate], str]] = {
     "activate_app": lambda _: _("cách kích hoạt"),
     "processing_time": lambda _: _("bao lâu thì được duyệt"),
 }
+
+
+async def _button(turn: Turn, _prefix: str, _parts: list[str]) -> list[Outbound] | None:
+    step = await on_button(turn.session, turn.user.id, turn.payload, turn._)
+    return [step] if step is not None else None
+
+
+DIALOG = Dialog(name=DIALOG_NAME, prefixes=(PREFIX,), on_button=_button)

@@ -1,7 +1,8 @@
 """Numbered choices: a resident may answer a list of buttons by typing "1", "2" or "3".
 
-The last offered choices live in the user's dialog state, whatever dialog is active, so typed
-numbers work on every channel and inside every dialog. Only ASCII digits count: "²" or "١" is text.
+The choices belong to the latest reply that offered them and are kept in their own dialog row, so
+typed numbers work on every channel without touching any other dialog's state. Only ASCII digits
+count: "²" or "١" is text.
 """
 
 from __future__ import annotations
@@ -10,25 +11,23 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.state import dialog_state, start_dialog
+from conversations.state import dialog_state, end_dialog, start_dialog
 from core.messages import Button
 
-DIALOG = "options"
+DIALOG_NAME = "options"
 _CHOICE = re.compile(r"^\s*(?:s[oố]\s*)?([0-9]{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 
 
 async def remember_options(session: AsyncSession, user_id: int, buttons: list[Button]) -> None:
-    """Keep the last offered choices (an empty list forgets them)."""
-    state = await dialog_state(session, user_id)
+    """Keep the choices the latest replies offered (none: forget the earlier ones)."""
+    state = await dialog_state(session, user_id, DIALOG_NAME)
     choices = [button.data for button in buttons]
-    if state is None:
-        if choices:
-            start_dialog(session, user_id, DIALOG, "choose", {"choices": choices})
-        return
-    if state.dialog == DIALOG and not choices:
-        await session.delete(state)
-        return
-    state.data = {**state.data, "choices": choices}
+    if not choices:
+        await end_dialog(session, state)
+    elif state is None:
+        start_dialog(session, user_id, DIALOG_NAME, "choose", {"choices": choices})
+    else:
+        state.data = {"choices": choices}
 
 
 def typed_number(text: str) -> int | None:
@@ -42,7 +41,7 @@ async def resolve_choice(session: AsyncSession, user_id: int, text: str) -> str 
     number = typed_number(text)
     if number is None:
         return None
-    state = await dialog_state(session, user_id)
+    state = await dialog_state(session, user_id, DIALOG_NAME)
     choices = state.data.get("choices", []) if state is not None else []
     index = number - 1
     return choices[index] if 0 <= index < len(choices) else None

@@ -12,28 +12,31 @@ import unicodedata
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.state import dialog_state, start_dialog
+from conversations.dialog import Command, Dialog, Turn
+from conversations.state import dialog_state, end_dialog, start_dialog
 from core.helpdesk.communes import find_commune, list_communes
 from core.language.i18n import Translate
 from core.messages import Button, Outbound
+from core.payloads import fits, pack
 from core.privacy import mask
-from models import DialogState, User
+from models import Commune, DialogState, User
 
-DIALOG = "settings"
-PREFIX = "st:"
-START = "st:start"
-SKIP = "st:skip"
+DIALOG_NAME = "settings"
+PREFIX = "st"
+START = pack(PREFIX, "start")
+SKIP = pack(PREFIX, "skip")
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English", "bru": "Bru-Vân Kiều (từ khó)", "pac": "Pa Kô (từ khó)"}
 MAX_PLACE_WORDS = 6
 MAX_PLACE_CHARS = 64
 MAX_COMMUNE_BUTTONS = 8
-CALLBACK_LIMIT = 64
 
 
-async def waiting_for_text(session: AsyncSession, user_id: int) -> bool:
-    """True when the dialog expects a typed commune or village name."""
-    state = await dialog_state(session, user_id)
-    return state is not None and state.dialog == DIALOG and state.step in {"commune", "village"}
+async def _wants_text(turn: Turn) -> bool:
+    """A typed commune or village name, when the dialog asks for one and the text is not a question."""
+    if turn.is_question:
+        return False
+    state = await dialog_state(turn.session, turn.user.id, DIALOG_NAME)
+    return state is not None and state.step in {"commune", "village"}
 
 
 def offer(_: Translate) -> Outbound:
@@ -44,45 +47,64 @@ def offer(_: Translate) -> Outbound:
     )
 
 
-async def on_button(session: AsyncSession, user: User, payload: str, _: Translate) -> Outbound | None:
-    """Advance the dialog for an `st:` payload; None when the payload is not valid now."""
-    state = await dialog_state(session, user.id)
-    if payload == START:
-        if state is not None:
-            await session.delete(state)
-            await session.flush()
-        start_dialog(session, user.id, DIALOG, "language", {})
-        return _ask_language(_)
-    if state is None or state.dialog != DIALOG:
+async def _button(turn: Turn, _prefix: str, parts: list[str]) -> list[Outbound] | None:
+    step = await on_button(turn.session, turn.user, parts, turn._)
+    return [step] if step is not None else None
+
+
+async def _command(turn: Turn) -> list[Outbound]:
+    return [await _begin(turn.session, turn.user, turn._)]
+
+
+async def _begin(session: AsyncSession, user: User, _: Translate) -> Outbound:
+    await end_dialog(session, await dialog_state(session, user.id, DIALOG_NAME))
+    start_dialog(session, user.id, DIALOG_NAME, "language", {})
+    return _ask_language(_)
+
+
+async def on_button(session: AsyncSession, user: User, parts: list[str], _: Translate) -> Outbound | None:
+    """Advance the dialog for an `st:` payload's parts; None when the payload is not valid now."""
+    if parts == ["start"]:
+        return await _begin(session, user, _)
+    state = await dialog_state(session, user.id, DIALOG_NAME)
+    if state is None:
         return None
-    if payload == SKIP:
+    if parts == ["skip"]:
         return await _advance(session, user, state, _)
-    kind, _sep, value = payload.removeprefix(PREFIX).partition(":")
+    if len(parts) != 2:
+        return None
+    kind, value = parts
     if kind == "lang" and state.step == "language" and value in LANGUAGES:
         user.language = value
         return await _advance(session, user, state, _)
     if kind == "commune" and state.step == "commune":
         commune = await find_commune(session, value)
         if commune is not None:
-            user.commune = commune.slug
+            user.commune, user.place_typed = commune.slug, None
             return await _advance(session, user, state, _)
     return None
 
 
-async def on_text(session: AsyncSession, user: User, text: str, _: Translate) -> Outbound | None:
-    """A typed commune or village name; None when the text does not look like a place name."""
-    state = await dialog_state(session, user.id)
-    name = " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).split())
-    if state is None or state.dialog != DIALOG or not name or len(name.split()) > MAX_PLACE_WORDS:
+async def _on_text(turn: Turn) -> list[Outbound] | None:
+    """A typed commune or village name; None when the text does not look like a place name.
+
+    A commune we do not serve is kept apart (masked) in `place_typed`, never as the user's commune."""
+    session, user, _ = turn.session, turn.user, turn._
+    state = await dialog_state(session, user.id, DIALOG_NAME)
+    name = " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in turn.text).split())
+    if state is None or not name or len(name.split()) > MAX_PLACE_WORDS:
         return None
     if state.step == "commune":
         commune = await find_commune(session, name)
-        user.commune = commune.slug if commune is not None else place_name(name)
+        if commune is not None:
+            user.commune, user.place_typed = commune.slug, None
+        else:
+            user.commune, user.place_typed = None, place_name(name)
     elif state.step == "village":
         user.village = place_name(name)
     else:
         return None
-    return await _advance(session, user, state, _)
+    return [await _advance(session, user, state, _)]
 
 
 def place_name(text: str) -> str:
@@ -97,11 +119,11 @@ async def _advance(session: AsyncSession, user: User, state: DialogState, _: Tra
     if state.step == "commune":
         state.step = "village"
         return Outbound(_("Bạn ở thôn (bản) nào? Gõ tên thôn, hoặc bỏ qua."), buttons=((_skip(_),),))
-    await session.delete(state)
-    await session.flush()
+    await end_dialog(session, state)
+    commune = await session.get(Commune, user.commune) if user.commune else None
     summary = _("Đã lưu. Ngôn ngữ: {language}; xã: {commune}; thôn: {village}.").format(
         language=LANGUAGES.get(user.language, user.language),
-        commune=user.commune or "-",
+        commune=commune.name if commune is not None else (user.place_typed or "-"),
         village=user.village or "-",
     )
     text = summary + "\n" + _("Đổi lại bất cứ lúc nào bằng lệnh /caidat.")
@@ -113,12 +135,23 @@ def _skip(_: Translate) -> Button:
 
 
 def _ask_language(_: Translate) -> Outbound:
-    rows = tuple((Button(label, f"{PREFIX}lang:{code}"),) for code, label in LANGUAGES.items())
+    rows = tuple((Button(label, pack(PREFIX, "lang", code)),) for code, label in LANGUAGES.items())
     return Outbound(_("Bạn muốn dùng ngôn ngữ nào?"), buttons=(*rows, (_skip(_),)))
 
 
 async def _ask_commune(session: AsyncSession, _: Translate) -> Outbound:
     communes = (await list_communes(session))[:MAX_COMMUNE_BUTTONS]
-    payloads = [(c.name, f"{PREFIX}commune:{c.slug}") for c in communes]
-    rows = tuple((Button(name, data),) for name, data in payloads if len(data.encode()) <= CALLBACK_LIMIT)
+    rows = tuple(
+        (Button(c.name, pack(PREFIX, "commune", c.slug)),) for c in communes if fits(PREFIX, "commune", c.slug)
+    )
     return Outbound(_("Bạn ở xã nào? Chọn, hoặc gõ tên xã."), buttons=(*rows, (_skip(_),)))
+
+
+DIALOG = Dialog(
+    name=DIALOG_NAME,
+    commands=(Command("caidat", "Đổi ngôn ngữ, xã, thôn", _command, menu_rank=5),),
+    prefixes=(PREFIX,),
+    on_button=_button,
+    wants_text=_wants_text,
+    on_text=_on_text,
+)

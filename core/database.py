@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from core.settings import PROJECT_ROOT
 from core.sqlite_inline import inline_connector
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 # The newest migration in migrations/versions (a test keeps the two in step). Knowing it lets a
 # start-up on an up-to-date database skip loading Alembic, which is most of the cold-start time.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
 
@@ -58,8 +59,10 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit, of a session class of their own (so commit
+    hooks such as the outbox's wake-up apply to this factory's sessions only)."""
+    own_class = type("CauNoiSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=own_class)
 
 
 def alembic_config() -> Config:

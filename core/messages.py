@@ -79,6 +79,39 @@ class Outbound:
         return [button for row in self.buttons for button in row]
 
 
+@dataclass(frozen=True)
+class Address:
+    """Where a message goes: a chat on a channel; `group` marks a team's group chat (group send limits apply)."""
+
+    channel: str
+    chat_id: str
+    group: bool = False
+
+
+# What an outgoing message is, for the outbox: a plain message, the anchor of a thread (a ticket's card,
+# opening a forum topic where the chat has them), or an edit of the thread's anchor in place.
+REPLY = "reply"
+NOTICE = "notice"
+RELAY = "relay"
+ANCHOR = "anchor"
+EDIT = "edit"
+# A reply's action when it is a short notice for the person who pressed a button (shown on the button
+# where the platform can, instead of being sent).
+TOAST = "toast"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message an action caused, addressed; `thread` groups it with its anchor ("ticket:12"), and an
+    anchor may ask for a forum `topic` titled so."""
+
+    to: Address
+    message: Outbound
+    purpose: str = REPLY
+    thread: str | None = None
+    topic: str | None = None
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Chunks under a platform's length limit, cut at paragraph boundaries (then lines, then hard)."""
     chunks: list[str] = []

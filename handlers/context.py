@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.database import create_engine, session_factory, upgrade_schema
 from core.delivery.inbox import Inbox
+from core.delivery.sender import Capabilities
+from core.helpdesk.workflow import Desk
 from core.knowledge.faq import (
     KnowledgeBase,
     MatchingData,
@@ -33,12 +35,17 @@ class BotContext:
     knowledge_dir: Path
     clock: Callable[[], datetime] = utcnow
     outbox_channels: frozenset[str] = frozenset()
-    wake_outbox: Callable[[], None] = field(default=lambda: None)
+    capabilities: dict[str, Capabilities] = field(default_factory=dict)
     flood: FloodGuard = field(default_factory=FloodGuard)
     inbox: Inbox = field(init=False)
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self.sessions, clock=self.clock)
+
+    @property
+    def desk(self) -> Desk:
+        """What the ticket workflow needs from this process: the current FAQ, the clock, the channels."""
+        return Desk(self.knowledge, self.clock, self.capabilities)
 
     async def reload_knowledge(self) -> None:
         """Rebuild the matcher after the FAQ changed in the database."""

@@ -9,16 +9,16 @@ from core.knowledge.glossary import Term
 from core.language.i18n import Translate
 from core.language.matcher import MatchResult
 from core.messages import Button, Outbound
+from core.payloads import pack
 
 MENU = "menu"
 HUMAN = "human"
 HELP = "help"
 GLOSSARY = "gloss"
-CATEGORY_PREFIX = "cat:"
-FAQ_PREFIX = "faq:"
-FEEDBACK_UP = "fb:up:"
-FEEDBACK_DOWN = "fb:down:"
-TERMS_PREFIX = "terms:"
+FAQ = "faq"
+CATEGORY = "cat"
+FEEDBACK = "fb"
+TERMS = "terms"
 CHECKLIST = "ck:start"
 
 
@@ -36,7 +36,7 @@ def main_menu(_: Translate, intro: str | None = None) -> Outbound:
     return Outbound(
         text,
         buttons=(
-            (Button(_("📚 Hỏi đáp"), "faq"), Button(_("🧭 Tôi cần làm gì?"), CHECKLIST)),
+            (Button(_("📚 Hỏi đáp"), FAQ), Button(_("🧭 Tôi cần làm gì?"), CHECKLIST)),
             (Button(_("📖 Từ khó"), GLOSSARY), Button(_("❓ Hướng dẫn"), HELP)),
             (human_button(_),),
         ),
@@ -74,15 +74,13 @@ def help_text(_: Translate) -> Outbound:
 
 
 def categories(_: Translate, knowledge: KnowledgeBase) -> Outbound:
-    rows = tuple((Button(c.title, f"{CATEGORY_PREFIX}{c.id}"),) for c in knowledge.browsable())
+    rows = tuple((Button(c.title, pack(CATEGORY, c.id)),) for c in knowledge.browsable())
     return Outbound(_("Chọn chủ đề:"), buttons=(*rows, (menu_button(_),)))
 
 
 def question_rows(knowledge: KnowledgeBase, intent_ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
     """One button per FAQ question (its canonical wording), skipping ids that are not published."""
-    return tuple(
-        (Button(knowledge.entries[i].question, f"{FAQ_PREFIX}{i}"),) for i in intent_ids if i in knowledge.entries
-    )
+    return tuple((Button(knowledge.entries[i].question, pack(FAQ, i)),) for i in intent_ids if i in knowledge.entries)
 
 
 def _explanations(terms: list[Term]) -> str:
@@ -91,7 +89,7 @@ def _explanations(terms: list[Term]) -> str:
 
 def category_questions(_: Translate, knowledge: KnowledgeBase, category: Category) -> Outbound:
     rows = question_rows(knowledge, category.entry_ids)
-    return Outbound(f"{category.title}\n" + _("Chọn câu hỏi:"), buttons=(*rows, (Button(_("⬅️ Chủ đề khác"), "faq"),)))
+    return Outbound(f"{category.title}\n" + _("Chọn câu hỏi:"), buttons=(*rows, (Button(_("⬅️ Chủ đề khác"), FAQ),)))
 
 
 def answer(
@@ -111,12 +109,12 @@ def answer(
     if question_id is not None:
         rows.append(
             (
-                Button(_("👍 Đúng rồi"), f"{FEEDBACK_UP}{question_id}"),
-                Button(_("👎 Chưa đúng"), f"{FEEDBACK_DOWN}{question_id}"),
+                Button(_("👍 Đúng rồi"), pack(FEEDBACK, "up", question_id)),
+                Button(_("👎 Chưa đúng"), pack(FEEDBACK, "down", question_id)),
             )
         )
     if has_hard_words:
-        rows.append((Button(_("📖 Từ khó"), f"{TERMS_PREFIX}{entry.id}"),))
+        rows.append((Button(_("📖 Từ khó"), pack(TERMS, entry.id)),))
     rows.append((human_button(_), menu_button(_)))
     return Outbound(
         text,
@@ -165,7 +163,7 @@ def not_understood(_: Translate, result: MatchResult | None = None) -> Outbound:
             "và mình chưa hiểu câu này.\n"
             "Bạn thử hỏi cách khác, xem các câu hỏi có sẵn, hoặc gặp cán bộ xã."
         ),
-        buttons=((Button(_("📚 Hỏi đáp"), "faq"), human_button(_)),),
+        buttons=((Button(_("📚 Hỏi đáp"), FAQ), human_button(_)),),
         confidence=result.confidence if result else None,
         action="escalate",
     )
@@ -226,9 +224,11 @@ def media_name(_: Translate, kind: str) -> str:
     return names.get(kind, kind)
 
 
-def unknown_command(_: Translate) -> Outbound:
+def unknown_command(_: Translate, commands: list[str]) -> Outbound:
+    """The commands of the menu (from the dialog registry), for a command the bot does not know."""
+    listed = ", ".join(f"/{name}" for name in commands)
     return Outbound(
-        _("Mình không biết lệnh này. Các lệnh dùng được: /menu, /help, /tukho <từ>, /canbo, /riengtu."),
+        _("Mình không biết lệnh này. Các lệnh dùng được: {commands}.").format(commands=listed),
         buttons=((menu_button(_),),),
     )
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from core.delivery.outbox import GIVE_UP_AFTER, release_leases
+from core.delivery.outbox import GIVE_UP_AFTER, release_leases, watch_commits
 from core.delivery.sender import Sender
 from core.delivery.worker import OutboxWorker
 from handlers.context import BotContext
@@ -41,7 +41,8 @@ async def background(
         if session.get_bind().dialect.name == "sqlite":  # one bot process per SQLite file: leases left are a crash's
             await release_leases(session)
     ctx.outbox_channels = frozenset(senders)
-    ctx.wake_outbox = worker.wake
+    ctx.capabilities = {name: sender.capabilities for name, sender in senders.items()}
+    stop_watching = watch_commits(ctx.sessions, worker.wake)
     stopping = asyncio.Event()
     sending = asyncio.create_task(worker.run(), name="outbox")
     receiving = asyncio.create_task(ctx.inbox.run(), name="inbox")
@@ -50,7 +51,7 @@ async def background(
         yield worker
     finally:
         ctx.outbox_channels = frozenset()
-        ctx.wake_outbox = lambda: None
+        stop_watching()
         # Both loops stop between passes, never in the middle of a database call.
         ctx.inbox.stop()
         worker.stop()

@@ -9,7 +9,7 @@ from models.glossary import GlossaryTerm
 from models.inbox import InboxEvent
 from models.member import Invite, Member
 from models.message import MessageLog
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxThread
 from models.ticket import Ticket, TicketEvent
 from models.user import User
 
@@ -27,6 +27,7 @@ __all__ = [
     "Member",
     "MessageLog",
     "OutboxMessage",
+    "OutboxThread",
     "Ticket",
     "TicketEvent",
     "User",

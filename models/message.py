@@ -24,6 +24,11 @@ class MessageLog(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None)
     channel: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(3))
+    # Where and who, at the time: "private" or "sms" rows are residents' questions; statistics read only those.
+    chat_kind: Mapped[str] = mapped_column(String(8), default="private")
+    commune: Mapped[str | None] = mapped_column(String(64), default=None)
+    village: Mapped[str | None] = mapped_column(String(128), default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     kind: Mapped[str] = mapped_column(String(16), default="text")
     text_masked: Mapped[str] = mapped_column(Text, default="")
     platform_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -25,7 +25,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(16), default="reply")
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), default=None)
+    to_group: Mapped[bool] = mapped_column(default=False)
+    # A conversation thread in the chat ("ticket:12"): its anchor message, posts under it, edits of it.
+    thread: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
@@ -35,3 +37,17 @@ class OutboxMessage(Base):
     platform_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OutboxThread(Base):
+    """Where a thread lives in one chat: its anchor message (a ticket's card) and forum topic, once posted."""
+
+    __tablename__ = "outbox_threads"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "thread", name="uq_outbox_threads_chat_thread"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    thread: Mapped[str] = mapped_column(String(64))
+    anchor_message_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    topic_id: Mapped[int | None] = mapped_column(default=None)

@@ -19,7 +19,7 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    commune: Mapped[str] = mapped_column(ForeignKey("communes.slug"))
+    commune: Mapped[str | None] = mapped_column(ForeignKey("communes.slug"), default=None)
     village: Mapped[str | None] = mapped_column(String(128), default=None)
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8), default="vi")
@@ -40,9 +40,9 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     rating: Mapped[int | None] = mapped_column(default=None)
-    group_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    card_message_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    thread_id: Mapped[int | None] = mapped_column(default=None)
+    # The team it was posted to (the commune's team address when it was opened), or none: it waits in the queue.
+    team_channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    team_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)
     delivery_problem: Mapped[str | None] = mapped_column(Text, default=None)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -18,7 +18,9 @@ class User(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="vi")
-    commune: Mapped[str | None] = mapped_column(String(64), default=None)
+    commune: Mapped[str | None] = mapped_column(ForeignKey("communes.slug", ondelete="SET NULL"), default=None)
+    # What the resident typed for a commune we do not serve (masked), kept apart from `commune`.
+    place_typed: Mapped[str | None] = mapped_column(String(64), default=None)
     village: Mapped[str | None] = mapped_column(String(128), default=None)
     role: Mapped[str] = mapped_column(String(16), default="resident")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from channels.telegram.sender import TelegramSender
+from channels.zalo.sender import ZaloSender
 from core.database import create_engine
 from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
 from core.language.matcher import Matcher
@@ -119,8 +121,10 @@ async def empty_database_url(request: pytest.FixtureRequest, tmp_path) -> str:  
 
 @pytest.fixture
 async def bot(database_url: str) -> AsyncIterator[BotContext]:
-    """The bot as `bot.py` composes it: migrated database, imported FAQ, built matcher."""
+    """The bot as `bot.py` composes it: migrated database, imported FAQ, built matcher, and what the
+    Telegram and Zalo channels can carry."""
     ctx, engine = await open_context(database_url, KNOWLEDGE_DIR)
+    ctx.capabilities = {"telegram": TelegramSender.capabilities, "zalo": ZaloSender.capabilities}
     yield ctx
     await engine.dispose()
 

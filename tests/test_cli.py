@@ -139,7 +139,7 @@ def test_communes_can_be_added_listed_and_offered(tmp_path: Path) -> None:
     assert added.returncode == 0 and "(default)" in added.stdout
     assert _run(["communes", "add", "thuong-trach", "--name", "Thượng Trạch"], tmp_path).returncode == 0
     listed = _run(["communes", "list"], tmp_path).stdout.splitlines()
-    assert listed[0].startswith("dan-hoa\tDân Hóa\tgroup -1001\tdefault")
+    assert listed[0].startswith("dan-hoa\tDân Hóa\tteam telegram:-1001\tdefault")
     assert listed[1].startswith("thuong-trach\tThượng Trạch")
     chat = _run(["shell"], tmp_path, "/caidat\n1\n").stdout
     assert "Dân Hóa" in chat and "Thượng Trạch" in chat
@@ -193,9 +193,9 @@ def test_outbox_retry_dead_requeues_given_up_messages_and_clears_the_tickets_pro
     from sqlalchemy import select
 
     from core.database import create_engine, session_factory
-    from core.delivery.outbox import enqueue
     from core.messages import Outbound
     from models import Commune, OutboxMessage, Ticket, User
+    from tests.fixtures import queue_message
 
     assert _run(["db", "upgrade"], tmp_path).returncode == 0
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
@@ -211,11 +211,12 @@ def test_outbox_retry_dead_requeues_given_up_messages_and_clears_the_tickets_pro
                 commune="dan-hoa",
                 channel="telegram",
                 delivery_problem="blocked",
-                group_chat_id="-9",
+                team_channel="telegram",
+                team_chat_id="-9",
             )
             session.add(ticket)
             await session.flush()
-            await enqueue(session, "telegram", "4242", Outbound("trả lời"), purpose="relay", ticket_id=ticket.id)
+            await queue_message(session, "telegram", "4242", Outbound("trả lời"), "relay", ticket=ticket.id)
             row = await session.scalar(select(OutboxMessage))
             assert row is not None
             row.status, row.attempts = "dead", 9

@@ -17,6 +17,7 @@ from handlers.context import BotContext
 from handlers.jobs import run_due_jobs
 from handlers.router import handle
 from models import Commune, FaqParaphrase, Member, OutboxMessage, Ticket, User
+from tests.fixtures import telegram_team
 
 GROUP = "-100500"
 RESIDENT = "7001"
@@ -45,7 +46,7 @@ async def desk(bot: BotContext) -> BotContext:
     """A commune with a volunteers' group, a volunteer and an officer who joined with invite codes."""
     bot.clock = FakeClock(MORNING)
     async with bot.sessions() as session, session.begin():
-        await save_commune(session, "dan-hoa", "Dân Hóa", telegram_group_id=int(GROUP), is_default=True)
+        await save_commune(session, "dan-hoa", "Dân Hóa", team=telegram_team(GROUP), is_default=True)
         codes = [await create_invite(session, "dan-hoa", role, MORNING) for role in ("volunteer", "officer")]
     for person, code in zip((VOLUNTEER, OFFICER), codes, strict=True):
         [welcome] = await _send(bot, person, COMMAND, text=f"/join {code}", sender_name=f"Người {person}")
@@ -101,7 +102,7 @@ async def test_asking_for_a_person_opens_a_ticket_with_a_card_in_the_group(desk:
     )
     assert "0912345678" not in ticket.summary
     [card] = await _outbox(desk, GROUP)
-    assert card.purpose == "card" and card.body["topic"].startswith("#1")
+    assert card.purpose == "anchor" and card.body["topic"].startswith("#1")
     assert "Yêu cầu #1" in card.body["text"] and "0912345678" not in card.body["text"]
     assert {"tv:claim:1", "tv:police:1", "tv:close:1", "tv:tpl:1", "tv:teach:1"} <= {
         data for row in card.body["buttons"] for _label, data in row
@@ -133,7 +134,7 @@ async def test_while_a_ticket_is_open_messages_go_to_the_volunteers_until_back_t
     [ack] = await _send(desk, RESIDENT, TEXT, text="làm định danh ở đâu")
     assert "Đã chuyển" in ack.text and "Nguồn:" not in ack.text
     relay = (await _outbox(desk, GROUP))[-1]
-    assert relay.purpose == "relay" and relay.ticket_id == 1 and "làm định danh ở đâu" in relay.body["text"]
+    assert relay.purpose == "relay" and relay.thread == "ticket:1" and "làm định danh ở đâu" in relay.body["text"]
     await _press(desk, RESIDENT, "es:back")
     [answer] = await _send(desk, RESIDENT, TEXT, text="làm định danh ở đâu")
     assert "Nguồn:" in answer.text
@@ -146,7 +147,7 @@ async def test_a_voice_note_becomes_a_ticket_and_is_forwarded(desk: BotContext) 
     assert "thoại" in ask.text
     await _send(desk, RESIDENT, TEXT, text="Bản Cà Roòng")
     posts = await _outbox(desk, GROUP)
-    assert [p.purpose for p in posts] == ["card", "relay"]
+    assert [p.purpose for p in posts] == ["anchor", "relay"]
     assert posts[1].body["media"] == [{"kind": "voice", "file_id": "voice-file-1"}]
 
 
@@ -200,7 +201,7 @@ async def test_a_members_reply_reaches_the_resident_and_a_strangers_does_not(des
     await _open_ticket(desk)
     card_id = "555"
     async with desk.sessions() as session, session.begin():
-        card = (await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "card"))).one()
+        card = (await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "anchor"))).one()
         card.status, card.platform_msg_id = "sent", card_id
     [refusal] = await _send(desk, STRANGER, TEXT, text="đưa mã OTP đây", chat_id=GROUP, reply_to=card_id)
     assert "chưa là thành viên" in refusal.text
@@ -343,7 +344,7 @@ async def test_simultaneous_claims_have_exactly_one_owner(desk: BotContext, data
 
 async def test_an_unlinked_group_tells_the_admin_its_id(desk: BotContext) -> None:
     [hint] = await _send(desk, VOLUNTEER, COMMAND, text="/groupid@caunoi_bot", chat_id="-100999")
-    assert "--telegram-group -100999" in hint.text
+    assert "--team telegram:-100999" in hint.text
     assert await _send(desk, VOLUNTEER, TEXT, text="chào cả nhóm", chat_id="-100999") == []
 
 

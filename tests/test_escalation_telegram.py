@@ -21,8 +21,8 @@ from handlers.runtime import background
 from models import Ticket
 from models.base import utcnow
 from tests.fake_telegram import FakeTelegram, button_press, group_message, private_message
+from tests.fixtures import card_message_id, telegram_team
 from tests.processes import bot_env, start_bot
-from tests.test_zalo_escalation import card_message_id
 
 TOKEN = "123456:TEST-TOKEN"
 GROUP = -100777
@@ -35,7 +35,7 @@ async def _set_up_commune(sessions, forum: bool, fake: FakeTelegram) -> str:  # 
     if forum:
         fake.forums.add(GROUP)
     async with sessions() as session, session.begin():
-        await save_commune(session, "thuong-trach", "Thượng Trạch", telegram_group_id=GROUP, is_default=True)
+        await save_commune(session, "thuong-trach", "Thượng Trạch", team=telegram_team(GROUP), is_default=True)
         return await create_invite(session, "thuong-trach", "volunteer", utcnow())
 
 
@@ -81,7 +81,7 @@ async def test_a_request_becomes_a_claimed_answered_rated_ticket(
     topic = card.params.get("message_thread_id")
     assert (topic is not None) == forum
     assert bool(fake.sent("createForumTopic")) == forum
-    card_message = await card_message_id(bot, running)
+    card_message = await card_message_id(bot.sessions, running)
 
     await fake.push(button_press(STRANGER, "tv:claim:1", message_id=card_message, chat_id=GROUP))
     await fake.wait_for(

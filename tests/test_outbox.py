@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.delivery.outbox import DEAD, MERGED, claim_due, enqueue, release_leases
-from core.delivery.sender import RetryLater
+from core.delivery.outbox import DEAD, MERGED, claim_due, release_leases
+from core.delivery.sender import Capabilities, RetryLater
 from core.delivery.worker import OutboxWorker
 from core.messages import Button, Outbound
 from handlers.context import BotContext
 from models import OutboxMessage
 from models.base import utcnow
+from tests.fixtures import queue_message
 
 GROUP = "-100321"
 
@@ -41,6 +42,8 @@ class LogicalTime:
 
 class RecordingSender:
     """A platform that records what it was given; it can be told to fail."""
+
+    capabilities = Capabilities(label="test")
 
     def __init__(self, time: LogicalTime, failure: Exception | None = None) -> None:
         self.time = time
@@ -67,7 +70,7 @@ class SteppedClock:
 async def _enqueue(bot: BotContext, chat_id: str, messages: list[Outbound], purpose: str = "notice") -> None:
     async with bot.sessions() as session, session.begin():
         for message in messages:
-            await enqueue(session, "test", chat_id, message, purpose=purpose)
+            await queue_message(session, "test", chat_id, message, purpose)
 
 
 async def _rows(bot: BotContext) -> list[OutboxMessage]:
@@ -94,7 +97,7 @@ async def test_a_busy_group_gets_twenty_a_minute_then_a_digest(bot: BotContext) 
     worker = OutboxWorker(bot.sessions, {"test": sender}, monotonic=time.monotonic, sleep=time.sleep)
     card = Outbound("thẻ #9", buttons=((Button("✋ Nhận", "tv:claim:9"),),))
     await _enqueue(bot, GROUP, [Outbound(f"thông báo {n}") for n in range(24)])
-    await _enqueue(bot, GROUP, [card], purpose="card")
+    await _enqueue(bot, GROUP, [card], purpose="anchor")
     await worker.drain()
     await worker.drain()
     texts = [text for _chat, text, _at in sender.sent]

@@ -12,11 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from core.helpdesk.communes import save_commune
+from core.helpdesk.workflow import REFUSED
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Inbound, Media, Outbound
 from handlers.context import BotContext
 from handlers.router import handle
-from handlers.volunteers import INVALID_BUTTON, REFUSED
+from handlers.team import INVALID_BUTTON
 from models import FaqParaphrase, Member, OutboxMessage, Ticket, TicketEvent, User
+from tests.fixtures import telegram_team
 
 GROUP = "-100500"
 OTHER_GROUP = "-100600"
@@ -72,8 +74,8 @@ async def desk(bot: BotContext) -> BotContext:
     dan-hoa has its card in the group (sent as message CARD)."""
     bot.clock = FakeClock(MORNING)
     async with bot.sessions() as session, session.begin():
-        await save_commune(session, "dan-hoa", "Dân Hóa", telegram_group_id=int(GROUP), is_default=True)
-        await save_commune(session, "tan-hoa", "Tân Hóa", telegram_group_id=int(OTHER_GROUP))
+        await save_commune(session, "dan-hoa", "Dân Hóa", team=telegram_team(GROUP), is_default=True)
+        await save_commune(session, "tan-hoa", "Tân Hóa", team=telegram_team(OTHER_GROUP))
         for person, commune, role in PEOPLE.values():
             if commune is not None and role is not None:
                 session.add(
@@ -81,7 +83,7 @@ async def desk(bot: BotContext) -> BotContext:
                 )
     await _open_ticket(bot, RESIDENT)
     async with bot.sessions() as session, session.begin():
-        card = (await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "card"))).one()
+        card = (await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "anchor"))).one()
         card.status, card.platform_msg_id = "sent", CARD
     return bot
 

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from core.database import create_engine, session_factory
 from core.settings import PROJECT_ROOT
-from models import Base, Ticket
+from models import Base
 from tests.fake_telegram import FakeTelegram, group_message, private_message
+from tests.fixtures import recorded_card_id
 from tests.processes import bot_env, bot_process, free_port, stop_bot
 
 TOKEN = "654321:SCAN-TOKEN-abcdefghij"
@@ -47,8 +48,7 @@ async def _card_message_id(database_url: str) -> int:
     engine = create_engine(database_url)
     try:
         for _try in range(200):
-            async with session_factory(engine)() as session:
-                card = await session.scalar(select(Ticket.card_message_id))
+            card = await recorded_card_id(session_factory(engine))
             if card:
                 return int(card)
             await asyncio.sleep(0.05)

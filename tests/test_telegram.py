@@ -11,13 +11,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from channels.telegram.convert import split_text
 from channels.telegram.sender import TelegramSender
 from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, build_bot
-from core.delivery.outbox import enqueue
 from core.delivery.worker import OutboxWorker
 from core.messages import Outbound
 from handlers.context import BotContext
 from handlers.runtime import background
 from models.base import utcnow
 from tests.fake_telegram import FakeTelegram, button_press, private_message
+from tests.fixtures import queue_message
 from tests.processes import bot_env, free_port, running_bot
 from web.server import build_web_app
 
@@ -206,7 +206,7 @@ async def test_checklist_to_the_plan_over_telegram(polling: TelegramChannel, fak
 async def test_a_multi_part_reply_resumes_after_the_parts_already_sent(bot: BotContext, fake: FakeTelegram) -> None:
     paragraphs = [f"Phần {n}: " + "chữ " * 900 for n in range(3)]
     async with bot.sessions() as session, session.begin():
-        await enqueue(session, "telegram", str(RESIDENT), Outbound("\n\n".join(paragraphs)))
+        await queue_message(session, "telegram", str(RESIDENT), Outbound("\n\n".join(paragraphs)))
     fake.fail_after("sendMessage", 1, 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
     now = [utcnow()]
     channel = TelegramChannel(bot, build_bot(TOKEN, fake.url))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from handlers.runtime import background
 from models import MessageLog, Ticket
 from tests.fake_telegram import FakeTelegram, group_message, private_message
 from tests.fake_zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, signed_webhook, user_event
+from tests.fixtures import card_message_id, telegram_team
 from web.server import build_web_app
 
 TOKEN = "123456:TEST-TOKEN"
@@ -41,7 +41,7 @@ async def platforms(bot: BotContext) -> AsyncIterator[tuple[FakeTelegram, FakeZa
     await telegram.start()
     await zalo.start()
     async with bot.sessions() as session, session.begin():
-        await save_commune(session, "dan-hoa", "Dân Hóa", telegram_group_id=GROUP, is_default=True)
+        await save_commune(session, "dan-hoa", "Dân Hóa", team=telegram_team(GROUP), is_default=True)
         code = await create_invite(session, "dan-hoa", "volunteer", datetime.now(UTC))
     channel = TelegramChannel(bot, build_bot(TOKEN, telegram.url))
     web_app = build_web_app(bot.sessions)
@@ -75,17 +75,6 @@ async def _zalo_says(web: TestClient, text: str) -> None:
     assert response.status == 200
 
 
-async def card_message_id(bot: BotContext, worker: OutboxWorker, ticket_id: int = 1) -> int:
-    """The ticket card's Telegram message id, once the bot has recorded it (replies are matched by it)."""
-    while True:
-        seen = worker.write_backs
-        async with bot.sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
-        if ticket is not None and ticket.card_message_id is not None:
-            return int(ticket.card_message_id)
-        await asyncio.wait_for(worker.wait_write_back(seen), 30)
-
-
 def _text(call: Any) -> str:
     return call.body["message"]["text"]
 
@@ -105,7 +94,7 @@ async def test_a_zalo_residents_ticket_is_answered_from_telegram(
     await telegram.wait_for(lambda f: len(f.sent("sendMessage", GROUP)) >= 1)
     card = telegram.sent("sendMessage", GROUP)[0]
     assert "Kênh: Zalo" in card.params["text"] and "Bản Bạch Đàn" in card.params["text"]
-    card_id = await card_message_id(bot, worker)
+    card_id = await card_message_id(bot.sessions, worker)
 
     await telegram.push(group_message(GROUP, VOLUNTEER, "Bạn thử cài lại VNeID rồi đăng nhập nhé", reply_to=card_id))
     await zalo.wait_for(lambda f: any("cài lại VNeID" in _text(c) for c in f.sends(ZALO_RESIDENT)))

@@ -11,14 +11,23 @@ from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from channels.telegram.convert import keyboard, split_text
-from core.delivery.sender import RetryLater, Undeliverable
+from core.delivery.sender import Capabilities, RetryLater, Undeliverable
 from core.messages import Outbound
 
 _MEDIA_METHODS = {"photo": "send_photo", "voice": "send_voice", "audio": "send_audio", "video": "send_video"}
 
 
 class TelegramSender:
-    """The outbox's Telegram sender."""
+    """The outbox's Telegram sender: buttons, edits, forum topics, Telegram's own files."""
+
+    capabilities = Capabilities(
+        label="Telegram",
+        buttons=True,
+        edit=True,
+        topics=True,
+        media=frozenset({*_MEDIA_METHODS, "document"}),
+        max_length=4096,
+    )
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -78,9 +87,7 @@ class TelegramSender:
             raise RetryLater(f"Telegram: {error.message}") from error
         return topic.message_thread_id
 
-    async def _deliver(
-        self, chat_id: int, message: Outbound, thread_id: int | None, progress: list[int]
-    ) -> str | None:
+    async def _deliver(self, chat_id: int, message: Outbound, thread_id: int | None, progress: list[int]) -> str | None:
         """Send the parts after `progress[0]`, counting each one that went out in `progress[0]`."""
         reply = ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) if message.reply_to else None
         common = {"message_thread_id": thread_id, "reply_parameters": reply}
@@ -93,9 +100,7 @@ class TelegramSender:
             first = first or sent
         return str(first.message_id) if first is not None else None
 
-    def _parts(
-        self, chat_id: int, message: Outbound, common: dict[str, Any]
-    ) -> list[Callable[[], Awaitable[Message]]]:
+    def _parts(self, chat_id: int, message: Outbound, common: dict[str, Any]) -> list[Callable[[], Awaitable[Message]]]:
         """One call per Telegram message: each medium (the text as caption when short), then text chunks."""
         parts: list[Callable[[], Awaitable[Message]]] = []
         text = message.text

@@ -23,24 +23,15 @@ from telegram.request import HTTPXRequest
 
 from channels.telegram.convert import CHANNEL, to_inbound
 from core.delivery.inbox import Accepted, Inbox
-from handlers.cards import TOAST
+from core.messages import TOAST
 from handlers.context import BotContext
-from handlers.router import handle
+from handlers.router import command_menu, handle
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram"
 CONNECTION_POOL_SIZE = 8  # the outbox sends at most a few messages at once
 SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-COMMANDS = [
-    BotCommand("start", "Bắt đầu"),
-    BotCommand("menu", "Menu chính"),
-    BotCommand("help", "Hướng dẫn"),
-    BotCommand("tukho", "Giải thích từ khó"),
-    BotCommand("canbo", "Gặp cán bộ xã"),
-    BotCommand("caidat", "Đổi ngôn ngữ, xã, thôn"),
-    BotCommand("riengtu", "Bot lưu gì về bạn"),
-]
 TOAST_LIMIT = 200
 MAX_UPDATE_ID = 2**53
 POLL_TIMEOUT_SECONDS = 25
@@ -138,7 +129,7 @@ class TelegramChannel:
     ) -> AsyncIterator[None]:
         """The Bot initialised, commands published, and the webhook set or polling running, for the block."""
         async with self.bot:
-            await self.bot.set_my_commands(COMMANDS)
+            await self.bot.set_my_commands([BotCommand(name, text) for name, text in command_menu()])
             if webhook_url:
                 url = webhook_url if webhook_url.endswith(WEBHOOK_PATH) else webhook_url.rstrip("/") + WEBHOOK_PATH
                 await self.bot.set_webhook(url, secret_token=secret)

@@ -6,7 +6,7 @@ from typing import Any
 
 from channels.zalo.client import ZaloClient
 from channels.zalo.convert import BUTTON_PREFIX
-from core.delivery.sender import RetryLater
+from core.delivery.sender import Capabilities, RetryLater, Undeliverable
 from core.messages import Button, Media, Outbound
 from core.messages import split_text as split_at
 
@@ -57,7 +57,12 @@ def _image(url: str) -> dict[str, Any]:
 
 
 class ZaloSender:
-    """The Sender protocol for Zalo: one reply may take several CS messages."""
+    """The Sender protocol for Zalo: one reply may take several CS messages; no edits, no topics, and files
+    only as images by web address (a file id from another channel cannot be sent)."""
+
+    capabilities = Capabilities(
+        label="Zalo", buttons=True, edit=False, topics=False, media=frozenset(), max_length=TEXT_LIMIT
+    )
 
     def __init__(self, client: ZaloClient) -> None:
         self._client = client
@@ -77,3 +82,11 @@ class ZaloSender:
                 raise
             first_id = first_id or message_id
         return first_id
+
+    async def edit(self, chat_id: str, message_id: str, message: Outbound) -> None:
+        """Zalo OA cannot edit a sent message (`capabilities.edit` is False, so the outbox never asks)."""
+        raise Undeliverable("Zalo cannot edit sent messages")
+
+    async def open_topic(self, chat_id: str, title: str) -> int | None:
+        """Zalo OA chats have no topics."""
+        return None

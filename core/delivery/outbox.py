@@ -1,22 +1,28 @@
-"""The outbox table: messages are written in the unit of work that decided them, and sent after it commits."""
+"""The outbox table: messages are written in the unit of work that decided them, and sent after it commits.
+
+It knows chats, threads and anchors, not what they are about (tickets are the helpdesk's business)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
-from core.messages import Button, Media, Outbound
-from models import OutboxMessage
+from core.messages import Address, Button, Media, Outbound, Outgoing
+from models import OutboxMessage, OutboxThread
 
 PENDING = "pending"
 SENT = "sent"
 DEAD = "dead"
 MERGED = "merged"
 GIVE_UP_AFTER = timedelta(hours=24)
+NOTIFY_CHANNEL = "caunoi_outbox"
+ENQUEUED = "caunoi.outbox_enqueued"
 
 
 def to_body(message: Outbound) -> dict[str, Any]:
@@ -43,22 +49,58 @@ def from_body(body: dict[str, Any]) -> Outbound:
     )
 
 
-async def enqueue(
-    session: AsyncSession,
-    channel: str,
-    chat_id: str,
-    message: Outbound,
-    *,
-    purpose: str = "reply",
-    ticket_id: int | None = None,
-    topic: str | None = None,
-) -> None:
-    """Queue a message; it is sent once the caller's transaction commits."""
-    body = to_body(message)
-    if topic:
-        body["topic"] = topic
-    row = {"channel": channel, "chat_id": chat_id, "purpose": purpose, "body": body, "ticket_id": ticket_id}
-    await session.execute(insert(OutboxMessage), [row])
+async def enqueue(session: AsyncSession, outgoing: Outgoing) -> None:
+    """Queue a message; it is sent once the caller's transaction commits, and the worker is woken then
+    (in this process by `watch_commits`, in others by a PostgreSQL NOTIFY sent with the commit)."""
+    await enqueue_all(session, [outgoing])
+
+
+async def enqueue_all(session: AsyncSession, outgoing: Iterable[Outgoing]) -> int:
+    """Queue several messages in order (one INSERT); how many."""
+    rows = [_row(item) for item in outgoing]
+    if not rows:
+        return 0
+    await session.execute(insert(OutboxMessage), rows)
+    if not session.info.get(ENQUEUED):
+        session.info[ENQUEUED] = True
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    return len(rows)
+
+
+def _row(item: Outgoing) -> dict[str, Any]:
+    body = to_body(item.message)
+    if item.topic:
+        body["topic"] = item.topic
+    return {
+        "channel": item.to.channel,
+        "chat_id": item.to.chat_id,
+        "to_group": item.to.group,
+        "purpose": item.purpose,
+        "body": body,
+        "thread": item.thread,
+    }
+
+
+def watch_commits(sessions: async_sessionmaker[AsyncSession], wake: Callable[[], None]) -> Callable[[], None]:
+    """Call `wake` after every commit of these sessions that queued a message; returns the way to stop."""
+    session_class = sessions.kw["sync_session_class"]
+
+    def committed(session: Session) -> None:
+        if session.info.pop(ENQUEUED, False):
+            wake()
+
+    def rolled_back(session: Session) -> None:
+        session.info.pop(ENQUEUED, None)
+
+    event.listen(session_class, "after_commit", committed)
+    event.listen(session_class, "after_rollback", rolled_back)
+
+    def stop() -> None:
+        event.remove(session_class, "after_commit", committed)
+        event.remove(session_class, "after_rollback", rolled_back)
+
+    return stop
 
 
 async def claim_due(
@@ -136,9 +178,46 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
 
 
-async def ticket_of_message(session: AsyncSession, chat_id: str, platform_msg_id: str) -> int | None:
-    """The ticket a sent message belongs to (a volunteer replied to it)."""
-    query = select(OutboxMessage.ticket_id).where(
-        OutboxMessage.chat_id == chat_id, OutboxMessage.platform_msg_id == platform_msg_id
+async def thread_of_message(session: AsyncSession, chat: Address, platform_msg_id: str) -> str | None:
+    """The thread a sent message belongs to (someone replied to it)."""
+    query = select(OutboxMessage.thread).where(
+        OutboxMessage.channel == chat.channel,
+        OutboxMessage.chat_id == chat.chat_id,
+        OutboxMessage.platform_msg_id == platform_msg_id,
+        OutboxMessage.thread.is_not(None),
     )
     return await session.scalar(query.limit(1))
+
+
+async def thread_of_topic(session: AsyncSession, chat: Address, topic_id: int) -> str | None:
+    """The thread whose forum topic this is."""
+    query = select(OutboxThread.thread).where(
+        OutboxThread.channel == chat.channel, OutboxThread.chat_id == chat.chat_id, OutboxThread.topic_id == topic_id
+    )
+    return await session.scalar(query.limit(1))
+
+
+async def anchors(session: AsyncSession, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], OutboxThread]:
+    """The posted anchors of these (channel, chat, thread) keys."""
+    if not keys:
+        return {}
+    query = select(OutboxThread).where(OutboxThread.thread.in_(sorted({k[2] for k in keys})))
+    found = {(t.channel, t.chat_id, t.thread): t for t in await session.scalars(query)}
+    return {key: row for key, row in found.items() if key in keys}
+
+
+async def remember_anchor(
+    session: AsyncSession, row: OutboxMessage, message_id: str | None, topic_id: int | None
+) -> None:
+    """A thread's anchor was posted: keep its message id (and topic) for the posts and edits that follow."""
+    if row.thread is None:
+        return
+    query = select(OutboxThread).where(
+        OutboxThread.channel == row.channel, OutboxThread.chat_id == row.chat_id, OutboxThread.thread == row.thread
+    )
+    anchor = await session.scalar(query)
+    if anchor is None:
+        anchor = OutboxThread(channel=row.channel, chat_id=row.chat_id, thread=row.thread)
+        session.add(anchor)
+    anchor.anchor_message_id = message_id
+    anchor.topic_id = topic_id

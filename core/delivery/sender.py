@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.messages import Outbound
@@ -30,8 +31,24 @@ class Undeliverable(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel's chats can show: its name for people, buttons, edits of sent messages, forum topics,
+    which media kinds it can carry as files (a file id is only valid on the channel it came from), and the
+    text length."""
+
+    label: str
+    buttons: bool = True
+    edit: bool = False
+    topics: bool = False
+    media: frozenset[str] = frozenset()
+    max_length: int = 4096
+
+
 class Sender(Protocol):
-    """One channel's way of sending a neutral reply to a chat (a resident or a volunteers' group)."""
+    """One channel's way of sending a neutral reply to a chat (a resident or a team's group)."""
+
+    capabilities: Capabilities
 
     async def deliver(
         self, chat_id: str, message: Outbound, *, thread_id: int | None = None, skip_parts: int = 0
@@ -40,4 +57,12 @@ class Sender(Protocol):
 
         Raises RetryLater (with the parts that went out) for temporary failures, Undeliverable for final ones.
         """
+        ...
+
+    async def edit(self, chat_id: str, message_id: str, message: Outbound) -> None:
+        """Replace a sent message's text and buttons (only called when `capabilities.edit`)."""
+        ...
+
+    async def open_topic(self, chat_id: str, title: str) -> int | None:
+        """A new forum topic in a group chat, or None where it has none (called when `capabilities.topics`)."""
         ...

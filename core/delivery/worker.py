@@ -31,18 +31,21 @@ from core.delivery.outbox import (
     DEAD,
     GIVE_UP_AFTER,
     MERGED,
+    NOTIFY_CHANNEL,
     PENDING,
     SENT,
+    anchors,
     backoff,
     claim_due,
     from_body,
     next_due,
     release_leases,
+    remember_anchor,
     renew_leases,
 )
 from core.delivery.sender import RetryLater, Sender, Undeliverable
-from core.messages import Outbound
-from models import OutboxMessage, Ticket
+from core.messages import ANCHOR, EDIT, NOTICE, RELAY, Outbound
+from models import OutboxMessage
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,7 +59,7 @@ STOP_WAIT_SECONDS = 10.0
 GROUP_PER_MINUTE = 20
 # Sends in flight at once. More does not go faster: HTTP clients spend their time managing the pool.
 MAX_PARALLEL_SENDS = 4
-DIGEST_PURPOSES = frozenset({"relay", "notice"})
+DIGEST_PURPOSES = frozenset({RELAY, NOTICE})
 # Claimed at most this far ahead per chat: about what its pace sends within a lease.
 QUEUED_PER_CHAT = 30
 QUEUED_PER_GROUP = GROUP_PER_MINUTE
@@ -136,7 +139,8 @@ class OutboxWorker:
         self._queues: dict[str, deque[OutboxMessage]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._outcomes: list[_Outcome] = []
-        self._cards: dict[int, tuple[str | None, int | None]] = {}
+        # (channel, chat, thread) -> (anchor message id, forum topic id), for posts under an anchor.
+        self._anchors: dict[tuple[str, str, str], tuple[str | None, int | None]] = {}
         self._wake = asyncio.Event()
         self._in_flight = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._recorded = asyncio.Condition()
@@ -145,6 +149,7 @@ class OutboxWorker:
         self._next_lease_sweep = 0.0
         self._next_renewal = 0.0
         self._stopping = False
+        self._stopped = asyncio.Event()
         self.write_backs = 0
 
     def _bucket(self, rate: float, burst: float) -> TokenBucket:
@@ -153,6 +158,7 @@ class OutboxWorker:
     def stop(self) -> None:
         """Finish the sends in flight, record their results and return from `run()`; the rest waits for the next run."""
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
 
     def wake(self) -> None:
@@ -161,6 +167,7 @@ class OutboxWorker:
 
     async def run(self) -> None:
         """Send until `stop()`; a database hiccup is logged and retried after a pause."""
+        listening = asyncio.create_task(self._listen_for_commits(), name="outbox-notifications")
         try:
             while not self._stopping:
                 try:
@@ -177,7 +184,42 @@ class OutboxWorker:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
             await self._flush()
+
+    async def _listen_for_commits(self) -> None:
+        """On PostgreSQL, wake whenever any process commits queued messages (LISTEN/NOTIFY); elsewhere
+        commits in this process wake the worker directly (`watch_commits`) and others are polled."""
+        engine = self.sessions.kw.get("bind")
+        if engine is None or engine.dialect.name != "postgresql":
+            return
+        while not self._stopping:
+            lost = asyncio.Event()
+
+            def on_lost(_connection: object, lost: asyncio.Event = lost) -> None:
+                lost.set()
+
+            try:
+                async with engine.connect() as connection:
+                    driver = (await connection.get_raw_connection()).driver_connection
+                    await driver.add_listener(NOTIFY_CHANNEL, self._notified)
+                    driver.add_termination_listener(on_lost)
+                    self._wake.set()  # anything committed while we were not listening
+                    stopped = asyncio.create_task(self._stopped.wait())
+                    gone = asyncio.create_task(lost.wait())
+                    await asyncio.wait({stopped, gone}, return_when=asyncio.FIRST_COMPLETED)
+                    for waiter in (stopped, gone):
+                        waiter.cancel()
+                    driver.remove_termination_listener(on_lost)
+                    if not lost.is_set():
+                        await driver.remove_listener(NOTIFY_CHANNEL, self._notified)
+            except Exception:
+                log.warning("outbox: no PostgreSQL notifications for now; polling every %s s", IDLE_WAKE_SECONDS)
+                await self._sleep(IDLE_WAKE_SECONDS)
+
+    def _notified(self, *_event: object) -> None:
+        self._wake.set()
 
     async def _flush(self) -> None:
         """On the way out: record what was sent, and hand back what was not, for the next run."""
@@ -231,7 +273,7 @@ class OutboxWorker:
                         session, channels, self.clock(), self.lease, self.owner, skip_chats=self._full_chats()
                     )
                     rows = [row for row in rows if row.id not in self._held]
-                await self._load_cards(session, rows)
+                await self._load_anchors(session, rows)
         except BaseException:
             self._outcomes = outcomes + self._outcomes  # recorded at the next pass, never sent again
             raise
@@ -252,7 +294,7 @@ class OutboxWorker:
         return frozenset(
             chat
             for chat, queue in self._queues.items()
-            if len(queue) >= (QUEUED_PER_GROUP if _is_group(chat) else QUEUED_PER_CHAT)
+            if queue and len(queue) >= (QUEUED_PER_GROUP if queue[0].to_group else QUEUED_PER_CHAT)
         )
 
     async def _renew_if_due(self, session: AsyncSession) -> None:
@@ -264,15 +306,12 @@ class OutboxWorker:
         if kept < len(self._held):
             log.warning("%s outbox leases were lost (another worker took them over)", len(self._held) - kept)
 
-    async def _load_cards(self, session: AsyncSession, rows: list[OutboxMessage]) -> None:
-        """Where each ticket's group messages go: under its card, or in its forum topic."""
-        wanted = {r.ticket_id for r in rows if r.ticket_id is not None and r.purpose != "card"} - set(self._cards)
-        if not wanted:
-            return
-        query = select(Ticket.id, Ticket.card_message_id, Ticket.thread_id).where(Ticket.id.in_(wanted))
-        for ticket_id, card_id, thread_id in await session.execute(query):
-            if card_id is not None:
-                self._cards[ticket_id] = (card_id, thread_id)
+    async def _load_anchors(self, session: AsyncSession, rows: list[OutboxMessage]) -> None:
+        """Where each thread's later messages go: under its anchor, or in its forum topic."""
+        wanted = {_thread_key(r) for r in rows if r.thread is not None and r.purpose != ANCHOR} - set(self._anchors)
+        for key, anchor in (await anchors(session, {k for k in wanted if k is not None})).items():
+            if anchor.anchor_message_id is not None:
+                self._anchors[key] = (anchor.anchor_message_id, anchor.topic_id)
 
     async def _idle(self) -> None:
         """Wait for new messages, a finished send (both wake us), or the next retry falling due."""
@@ -311,7 +350,7 @@ class OutboxWorker:
 
     def _group_full(self, row: OutboxMessage) -> bool:
         sends = self._group_sends.get(row.chat_id)
-        if not _is_group(row.chat_id) or sends is None:
+        if not row.to_group or sends is None:
             return False
         while sends and sends[0] < self._monotonic() - 60:
             sends.popleft()
@@ -330,11 +369,11 @@ class OutboxWorker:
             self._outcomes.append(_Outcome(other.id, MERGED, merged_into=row.id))
         digest = "\n\n".join(p.body.get("text", "") for p in parts)
         row.body = {**row.body, "text": f"🗂 ({len(parts)})\n{digest}", "reply_to": None}
-        row.ticket_id = None
+        row.thread = None
         return row
 
     async def _pace(self, row: OutboxMessage) -> None:
-        if _is_group(row.chat_id):
+        if row.to_group:
             sends = self._group_sends.setdefault(row.chat_id, deque())
             if self._group_full(row):
                 await self._sleep(max(0.0, sends[0] + 60 - self._monotonic()))
@@ -350,47 +389,48 @@ class OutboxWorker:
     async def _send(self, row: OutboxMessage) -> _Outcome:
         sender = self.senders[row.channel]
         message = from_body(row.body)
-        thread_id = None
-        card = self._cards.get(row.ticket_id) if row.ticket_id is not None and row.purpose != "card" else None
-        if card is not None and _is_group(row.chat_id):
-            card_id, thread_id = card
-            if thread_id is None and message.reply_to is None:
-                message = replace(message, reply_to=card_id)
-        if row.purpose == "card_edit":
-            return await self._edit_card(sender, row, message, card)
+        topic_id = None
+        key = _thread_key(row)
+        anchor = self._anchors.get(key) if key is not None and row.purpose != ANCHOR else None
+        if anchor is not None:
+            anchor_id, topic_id = anchor
+            if topic_id is None and message.reply_to is None:
+                message = replace(message, reply_to=anchor_id)
+        if row.purpose == EDIT:
+            return await self._edit_anchor(sender, row, message, anchor)
         try:
-            if row.body.get("topic") and hasattr(sender, "open_topic"):
-                thread_id = await sender.open_topic(row.chat_id, row.body["topic"])
+            if row.purpose == ANCHOR and row.body.get("topic") and sender.capabilities.topics:
+                topic_id = await sender.open_topic(row.chat_id, row.body["topic"])
             skip = int(row.body.get("parts_sent", 0))
             if skip:
-                message_id = await sender.deliver(row.chat_id, message, thread_id=thread_id, skip_parts=skip)
+                message_id = await sender.deliver(row.chat_id, message, thread_id=topic_id, skip_parts=skip)
             else:
-                message_id = await sender.deliver(row.chat_id, message, thread_id=thread_id)
+                message_id = await sender.deliver(row.chat_id, message, thread_id=topic_id)
         except RetryLater as error:
             return self._retry(row, error)
         except Undeliverable as error:
             return _Outcome(row.id, DEAD, error=error.reason)
-        except Exception as error:  # a bug in a sender must not stop the outbox
+        except Exception as error:  # a bug in a sender must not stop the outbox; retried like any failure
             log.exception("sender %s failed unexpectedly", row.channel)
-            return _Outcome(row.id, DEAD, error=f"{type(error).__name__}")
-        if row.purpose == "card" and row.ticket_id is not None:
-            self._cards[row.ticket_id] = (message_id, thread_id)
-            return _Outcome(row.id, "card", row.attempts + 1, platform_msg_id=message_id, thread_id=thread_id)
+            return self._retry(row, RetryLater(f"{type(error).__name__} in the {row.channel} sender"))
+        if row.purpose == ANCHOR and key is not None:
+            self._anchors[key] = (message_id, topic_id)
+            return _Outcome(row.id, ANCHOR, row.attempts + 1, platform_msg_id=message_id, thread_id=topic_id)
         return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=message_id)
 
-    async def _edit_card(
-        self, sender: Sender, row: OutboxMessage, message: Outbound, card: tuple[str | None, int | None] | None
+    async def _edit_anchor(
+        self, sender: Sender, row: OutboxMessage, message: Outbound, anchor: tuple[str | None, int | None] | None
     ) -> _Outcome:
-        """Bring a ticket's card up to date (nothing to do when it was never posted or cannot be edited)."""
-        if card is None or card[0] is None or not hasattr(sender, "edit"):
+        """Bring a thread's anchor up to date (nothing to do when it was never posted or cannot be edited)."""
+        if anchor is None or anchor[0] is None or not sender.capabilities.edit:
             return _Outcome(row.id, SENT, row.attempts + 1)
         try:
-            await sender.edit(row.chat_id, card[0], message)
+            await sender.edit(row.chat_id, anchor[0], message)
         except RetryLater as error:
             return self._retry(row, error)
         except Undeliverable as error:
             return _Outcome(row.id, DEAD, error=error.reason)
-        return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=card[0])
+        return _Outcome(row.id, SENT, row.attempts + 1, platform_msg_id=anchor[0])
 
     def _retry(self, row: OutboxMessage, error: RetryLater) -> _Outcome:
         """Try again later; a rate limit is not a failure, and only `give_up_after` of failures gives up."""
@@ -448,14 +488,14 @@ class OutboxWorker:
             row.not_before = outcome.not_before or now
             if outcome.parts_sent:
                 row.body = {**row.body, "parts_sent": outcome.parts_sent}
-        elif outcome.status in {"card", MERGED}:
-            row.status = SENT if outcome.status == "card" else MERGED
+        elif outcome.status in {ANCHOR, MERGED}:
+            row.status = SENT if outcome.status == ANCHOR else MERGED
             row.sent_at = now
             row.platform_msg_id = outcome.platform_msg_id
             row.body = {}
-            if outcome.status == "card":
+            if outcome.status == ANCHOR:
                 row.attempts += 1
-                await _remember_card(session, row, outcome)
+                await remember_anchor(session, row, outcome.platform_msg_id, outcome.thread_id)
         else:
             row.status = DEAD
             row.attempts = max(outcome.attempts, row.attempts + 1)
@@ -471,19 +511,8 @@ async def _rows(session: AsyncSession, ids: list[int], owner: str) -> list[Outbo
     return list(await session.scalars(query))
 
 
-async def _remember_card(session: AsyncSession, row: OutboxMessage, outcome: _Outcome) -> None:
-    """A ticket's card was posted: keep its message id (and forum topic) for replies and later posts."""
-    if row.ticket_id is None:
-        return
-    ticket = await session.get(Ticket, row.ticket_id)
-    if ticket is not None:
-        ticket.card_message_id = outcome.platform_msg_id
-        ticket.thread_id = outcome.thread_id
-
-
-def _is_group(chat_id: str) -> bool:
-    """Telegram group and supergroup ids are negative."""
-    return chat_id.startswith("-")
+def _thread_key(row: OutboxMessage) -> tuple[str, str, str] | None:
+    return (row.channel, row.chat_id, row.thread) if row.thread is not None else None
 
 
 def _aware(moment: datetime) -> datetime:

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.language.normalize import fold
+from core.messages import Address
 from models import Commune
 
 
@@ -16,13 +17,13 @@ async def list_communes(session: AsyncSession) -> list[Commune]:
 
 
 async def save_commune(
-    session: AsyncSession, slug: str, name: str, telegram_group_id: int | None = None, is_default: bool = False
+    session: AsyncSession, slug: str, name: str, team: Address | None = None, is_default: bool = False
 ) -> Commune:
-    """Create or update a commune; marking one default unmarks the others."""
+    """Create or update a commune (with its team's chat, when given); marking one default unmarks the others."""
     commune = await session.get(Commune, slug) or Commune(slug=slug)
     commune.name = name
-    if telegram_group_id is not None:
-        commune.telegram_group_id = telegram_group_id
+    if team is not None:
+        commune.team_channel, commune.team_chat_id = team.channel, team.chat_id
     if is_default:
         await session.execute(update(Commune).values(is_default=False))
     commune.is_default = is_default or bool(commune.is_default)
@@ -38,3 +39,8 @@ async def find_commune(session: AsyncSession, text: str) -> Commune | None:
         if wanted in {fold(commune.name), commune.slug.replace("-", " "), commune.slug}:
             return commune
     return None
+
+
+async def communes_without_team(session: AsyncSession) -> list[Commune]:
+    """Communes whose requests for a person can only wait in the queue (no team chat linked)."""
+    return [c for c in await list_communes(session) if not (c.team_channel and c.team_chat_id)]

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Address
 from models import Commune, Invite, Member
 
 ROLES = ("volunteer", "officer", "admin")
 INVITE_VALIDITY = timedelta(days=7)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
-_CHAT_ID = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only, within a BIGINT
 
 
 def _hash(code: str) -> str:
@@ -82,8 +81,7 @@ async def members_with_role(session: AsyncSession, commune: str, roles: tuple[st
     return list(await session.scalars(query.order_by(Member.id)))
 
 
-async def commune_of_group(session: AsyncSession, chat_id: str) -> Commune | None:
-    """The commune whose volunteers' group this chat is."""
-    if not _CHAT_ID.fullmatch(chat_id):
-        return None
-    return await session.scalar(select(Commune).where(Commune.telegram_group_id == int(chat_id)))
+async def commune_of_team(session: AsyncSession, chat: Address) -> Commune | None:
+    """The commune whose team chat this is."""
+    query = select(Commune).where(Commune.team_channel == chat.channel, Commune.team_chat_id == chat.chat_id)
+    return await session.scalar(query.limit(1))

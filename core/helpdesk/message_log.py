@@ -1,4 +1,8 @@
-"""The message log: masked text, intent, confidence, action and handling time."""
+"""The message log: residents' questions in private chats and the bot's answers, masked, with intent,
+confidence, action, handling time, and the resident's commune, village and language at the time.
+
+Messages in team chats are not logged here (a reply on a ticket is a ticket event), so every
+inbound row is a resident's question and statistics can read the table as it is."""
 
 from __future__ import annotations
 
@@ -10,24 +14,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Inbound, Media, Outbound
 from core.privacy import clean_for_storage
-from models import MessageLog
+from models import MessageLog, User
 
 SECRET_COMMANDS = frozenset({"/join"})
 PRIVATE_MEDIA = frozenset({"location", "contact"})
 INBOUND = "in"
 OUTBOUND = "out"
+PRIVATE = "private"  # a resident's private chat with the bot; "sms" later. Only these rows are questions.
 
 
 class AlreadyRecorded(Exception):
     """This platform message was recorded before (a redelivery); the unit of work must be rolled back."""
 
 
-async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) -> MessageLog:
-    """Store an inbound event; raises AlreadyRecorded for a redelivered platform message."""
+async def record_inbound(session: AsyncSession, user: User, inbound: Inbound, chat_kind: str = PRIVATE) -> MessageLog:
+    """Store a resident's message in a private chat (or SMS) with where they were and their language at
+    the time; raises AlreadyRecorded for a redelivered platform message."""
     row = MessageLog(
-        user_id=user_id,
+        user_id=user.id,
         channel=inbound.channel,
         direction=INBOUND,
+        chat_kind=chat_kind,
+        **_context(user),
         kind=inbound.kind,
         text_masked=clean_for_storage(_without_secrets(inbound.text or inbound.payload)),
         platform_msg_id=inbound.platform_msg_id,
@@ -40,6 +48,10 @@ async def record_inbound(session: AsyncSession, user_id: int, inbound: Inbound) 
     except IntegrityError as error:
         raise AlreadyRecorded(inbound.platform_msg_id) from error
     return row
+
+
+def _context(user: User) -> dict[str, str | None]:
+    return {"commune": user.commune, "village": user.village, "language": user.language}
 
 
 def _without_secrets(text: str) -> str:
@@ -74,13 +86,14 @@ def annotate(row: MessageLog, reply: Outbound | None, handling_ms: float) -> Non
 
 
 async def record_outbound(
-    session: AsyncSession, user_id: int, channel: str, reply: Outbound, created_at: datetime | None = None
+    session: AsyncSession, user: User, channel: str, reply: Outbound, created_at: datetime | None = None
 ) -> None:
     """Store a reply the bot sends (at the time of the message it answers, when given)."""
     row = {
-        "user_id": user_id,
+        "user_id": user.id,
         "channel": channel,
         "direction": OUTBOUND,
+        **_context(user),
         "kind": "text",
         "text_masked": clean_for_storage(reply.text),
         "intent": reply.intent,

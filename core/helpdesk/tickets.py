@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.privacy import clean_for_storage
@@ -51,7 +51,11 @@ def can_act(member: Member | None, ticket: Ticket | None, action: str) -> bool:
     ticket they hold or that nobody holds yet (`take_for` then makes them its holder, except for
     handing it to the officers, which routes a ticket without taking it on).
     """
-    if member is None or ticket is None or member.commune != ticket.commune:
+    if member is None or ticket is None:
+        return False
+    if ticket.commune is None:  # opened before any commune was configured: for admins to route
+        return member.role == "admin"
+    if member.commune != ticket.commune:
         return False
     if member.role in STAFF_ROLES or action in _ANY_MEMBER:
         return True
@@ -77,17 +81,18 @@ async def open_ticket_of(session: AsyncSession, user_id: int) -> Ticket | None:
 async def open_ticket(
     session: AsyncSession,
     user: User,
-    commune: Commune,
+    commune: Commune | None,
     *,
     summary: str,
     reason: str,
     bot_intent: str | None,
     now: datetime,
 ) -> Ticket:
-    """A new ticket for the resident in their commune."""
+    """A new ticket for the resident, posted to their commune's team when it has one; without a commune
+    (none configured yet) or a team it waits in the queue admins see."""
     ticket = Ticket(
         user_id=user.id,
-        commune=commune.slug,
+        commune=commune.slug if commune is not None else None,
         village=user.village,
         channel=user.channel,
         language=user.language,
@@ -95,7 +100,8 @@ async def open_ticket(
         summary=clean_for_storage(summary),
         bot_intent=bot_intent,
         created_at=now,
-        group_chat_id=str(commune.telegram_group_id) if commune.telegram_group_id else None,
+        team_channel=commune.team_channel if commune is not None else None,
+        team_chat_id=commune.team_chat_id if commune is not None else None,
     )
     session.add(ticket)
     await session.flush()
@@ -192,9 +198,13 @@ async def rate(session: AsyncSession, ticket_id: int, user_id: int, stars: int) 
     return ticket
 
 
-async def queue(session: AsyncSession, communes: list[str], *, officers_only: bool = False) -> list[Ticket]:
-    """Open tickets of these communes, oldest first."""
-    query = select(Ticket).where(Ticket.commune.in_(communes), Ticket.status.in_(OPEN_STATES))
+async def queue(
+    session: AsyncSession, communes: list[str], *, officers_only: bool = False, unrouted: bool = False
+) -> list[Ticket]:
+    """Open tickets of these communes, oldest first; with `unrouted`, also those of no commune."""
+    of_communes = Ticket.commune.in_(communes)
+    where = or_(of_communes, Ticket.commune.is_(None)) if unrouted else of_communes
+    query = select(Ticket).where(where, Ticket.status.in_(OPEN_STATES))
     if officers_only:
         query = query.where(Ticket.with_officers.is_(True))
     return list(await session.scalars(query.order_by(Ticket.created_at, Ticket.id)))
@@ -210,12 +220,6 @@ async def events(session: AsyncSession, ticket_id: int, limit: int = 10) -> list
     """The last lines of a ticket's conversation, oldest first."""
     query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id.desc())
     return list(reversed(list(await session.scalars(query.limit(limit)))))
-
-
-async def ticket_by_topic(session: AsyncSession, group_chat_id: str, thread_id: int) -> Ticket | None:
-    """The ticket whose forum topic this is."""
-    query = select(Ticket).where(Ticket.group_chat_id == group_chat_id, Ticket.thread_id == thread_id)
-    return await session.scalar(query.limit(1))
 
 
 async def claim_due(session: AsyncSession, condition: object, values: dict[str, object]) -> list[int]:
@@ -234,3 +238,11 @@ def in_duty_hours(commune: Commune, now: datetime) -> bool:
     """Whether the commune's team is on duty at this moment (local time)."""
     hour = (now + LOCAL_OFFSET).hour
     return commune.duty_start_hour <= hour < commune.duty_end_hour
+
+
+async def all_tickets(session: AsyncSession, *, open_only: bool, limit: int = 500) -> list[Ticket]:
+    """Every ticket (or the open ones), oldest first: what `bot.py tickets list` shows."""
+    query = select(Ticket)
+    if open_only:
+        query = query.where(Ticket.status.in_(OPEN_STATES))
+    return list(await session.scalars(query.order_by(Ticket.created_at, Ticket.id).limit(limit)))

@@ -1,4 +1,4 @@
-"""What volunteers see in their group and in private: ticket cards, relays and notices (Vietnamese)."""
+"""What the team sees in its chat and in private: ticket cards, relays, lists and notices (Vietnamese)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from datetime import datetime
 
 from core.helpdesk.tickets import CLOSED, LOCAL_OFFSET, NEW, WAITING
 from core.knowledge.faq import KnowledgeBase
-from core.messages import Button, Outbound
+from core.messages import TOAST, Button, Outbound
+from core.payloads import fits, pack
 from core.privacy import mask
 from models import Member, Ticket, TicketEvent
 
-VOLUNTEER_PREFIX = "tv:"
+VOLUNTEER_PREFIX = "tv"
 CLAIM = "claim"
 OFFICERS = "police"
 CLOSE = "close"
@@ -18,8 +19,6 @@ TEMPLATES = "tpl"
 SEND = "send"
 TEACH = "teach"
 LEARN = "learn"
-TOAST = "toast"
-_CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "shell": "thử nghiệm"}
 _STATUS = {
     NEW: "🆕 chưa ai nhận",
     "claimed": "✋ đã có người nhận",
@@ -29,8 +28,8 @@ _STATUS = {
 
 
 def payload(action: str, ticket_id: int, extra: str = "") -> str:
-    """Button data for a volunteer action (short enough for Telegram's 64 bytes)."""
-    return f"{VOLUNTEER_PREFIX}{action}:{ticket_id}" + (f":{extra}" if extra else "")
+    """Button data for a team action on a ticket."""
+    return pack(VOLUNTEER_PREFIX, action, ticket_id, *([extra] if extra else []))
 
 
 def topic_title(ticket: Ticket) -> str:
@@ -42,7 +41,12 @@ def local_time(moment: datetime | None) -> str:
 
 
 def card(
-    ticket: Ticket, conversation: list[TicketEvent], knowledge: KnowledgeBase, commune: str, assignee: str = ""
+    ticket: Ticket,
+    conversation: list[TicketEvent],
+    knowledge: KnowledgeBase,
+    commune: str,
+    channel_label: str,
+    assignee: str = "",
 ) -> Outbound:
     """The ticket's card: who, where, what the bot thought, the conversation so far, and the actions.
 
@@ -51,8 +55,7 @@ def card(
     guess = knowledge.entries.get(ticket.bot_intent or "")
     lines = [
         f"🆘 Yêu cầu #{ticket.id} · xã {commune} · thôn {_village(ticket) or 'chưa rõ'}",
-        f"Kênh: {_CHANNEL_NAMES.get(ticket.channel, ticket.channel)} · Ngôn ngữ: {ticket.language} · "
-        f"Lúc: {local_time(ticket.created_at)}",
+        f"Kênh: {channel_label} · Ngôn ngữ: {ticket.language} · Lúc: {local_time(ticket.created_at)}",
         f"Trạng thái: {_STATUS.get(ticket.status, ticket.status)}" + (f" ({assignee})" if assignee else ""),
     ]
     if ticket.with_officers:
@@ -93,7 +96,7 @@ def choose_faq(ticket: Ticket, knowledge: KnowledgeBase, intent_ids: list[str], 
     rows = tuple(
         (Button(knowledge.entries[i].question[:60], payload(action, ticket.id, i)),)
         for i in intent_ids
-        if i in knowledge.entries
+        if i in knowledge.entries and fits(VOLUNTEER_PREFIX, action, ticket.id, i)
     )
     return Outbound(f"#{ticket.id}: {intro}", buttons=rows)
 

@@ -1,0 +1,515 @@
+"""The ticket workflow: every action on a request for a person, whichever door it comes through.
+
+Team-chat buttons and replies, the web inbox, command-line tools and the timers all call these
+functions. Each takes the session first, flushes but never commits, checks who may act with the one
+permission rule (`tickets.can_act` through `take_for`), and returns what the acting person is told
+and the messages the action causes, addressed; the caller queues them in the same unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.delivery.sender import Capabilities
+from core.helpdesk import cards
+from core.helpdesk.communes import list_communes
+from core.helpdesk.members import members_with_role, membership, memberships
+from core.helpdesk.tickets import (
+    ACT_CLAIM,
+    ACT_CLOSE,
+    ACT_POLICE,
+    ACT_REPLY,
+    ACT_SEND,
+    ACT_TEACH,
+    ACT_VIEW,
+    CLOSED,
+    NEW,
+    OPEN_STATES,
+    WAITING,
+    add_event,
+    can_act,
+    claim_due,
+    commune_for,
+    events,
+    in_duty_hours,
+    open_ticket,
+    record_member_reply,
+    take_for,
+)
+from core.helpdesk.tickets import claim as claim_ticket
+from core.helpdesk.tickets import close as close_ticket
+from core.helpdesk.tickets import hand_to_officers as mark_for_officers
+from core.knowledge.editing import add_pending_paraphrase
+from core.knowledge.faq import KnowledgeBase
+from core.language.i18n import Translate, translator
+from core.messages import ANCHOR, EDIT, NOTICE, RELAY, Address, Button, Media, Outbound, Outgoing
+from core.payloads import pack
+from core.privacy import mask
+from models import Commune, Member, Ticket, User
+
+REFUSED = (
+    "Không làm được: yêu cầu này không thuộc xã của bạn hoặc đang do người khác nhận. "
+    "Nếu bạn chưa là thành viên tổ hỗ trợ, xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
+)
+RATE_PREFIX = "rt"
+THREAD_PREFIX = "ticket:"
+# How a request reached people: its commune's team chat, the commune's queue (no team linked), or
+# the queue of no commune (none configured yet).
+TO_TEAM = "team"
+TO_COMMUNE_QUEUE = "commune_queue"
+TO_UNROUTED_QUEUE = "unrouted_queue"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an identity on a channel (a member is looked up in the ticket's commune)."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the workflow needs besides the session: the FAQ (cards, model answers), the clock, and
+    what each channel's chats can carry."""
+
+    knowledge: KnowledgeBase
+    clock: Callable[[], datetime]
+    capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
+
+    def channel_label(self, channel: str) -> str:
+        capabilities = self.capabilities.get(channel)
+        return capabilities.label if capabilities is not None else channel
+
+    def carries_files(self, channel: str, origin: str, media: tuple[Media, ...]) -> bool:
+        """Whether `channel` can send these files as files: only files that came from it, of kinds it sends."""
+        capabilities = self.capabilities.get(channel)
+        kinds = capabilities.media if capabilities is not None else frozenset()
+        return origin == channel and all(item.kind in kinds for item in media)
+
+
+@dataclass
+class Done:
+    """The result of an action: what the acting person is told, and the messages it causes."""
+
+    notice: str
+    outgoing: list[Outgoing] = field(default_factory=list)
+    ticket: Ticket | None = None
+
+
+@dataclass
+class Opened:
+    """A new ticket, where it went (`TO_TEAM`, `TO_COMMUNE_QUEUE`, `TO_UNROUTED_QUEUE`), and what it causes."""
+
+    ticket: Ticket
+    commune: Commune | None
+    route: str
+    outgoing: list[Outgoing]
+
+
+def thread_of(ticket_id: int) -> str:
+    """The outbox thread of a ticket: its card and everything posted under it."""
+    return f"{THREAD_PREFIX}{ticket_id}"
+
+
+def ticket_id_of_thread(thread: str | None) -> int | None:
+    if thread is None or not thread.startswith(THREAD_PREFIX):
+        return None
+    number = thread.removeprefix(THREAD_PREFIX)
+    return int(number) if number.isascii() and number.isdigit() else None
+
+
+def team_of(ticket: Ticket) -> Address | None:
+    """The team chat a ticket was posted to, if any."""
+    if ticket.team_channel and ticket.team_chat_id:
+        return Address(ticket.team_channel, ticket.team_chat_id, group=True)
+    return None
+
+
+def team_address(commune: Commune) -> Address | None:
+    """A commune's team chat, if one is linked."""
+    if commune.team_channel and commune.team_chat_id:
+        return Address(commune.team_channel, commune.team_chat_id, group=True)
+    return None
+
+
+async def open_request(
+    session: AsyncSession,
+    desk: Desk,
+    user: User,
+    *,
+    problem: str,
+    reason: str,
+    bot_intent: str | None = None,
+    media: tuple[Media, ...] = (),
+) -> Opened:
+    """Open a ticket for a resident, always: posted to the commune's team, or waiting in a queue."""
+    now = desk.clock()
+    commune = await commune_for(session, user)
+    ticket = await open_ticket(session, user, commune, summary=problem, reason=reason, bot_intent=bot_intent, now=now)
+    event = add_event(session, ticket, "resident", problem, now, attachments=[{"kind": m.kind} for m in media])
+    team = team_of(ticket)
+    if team is None:
+        return Opened(ticket, commune, TO_COMMUNE_QUEUE if commune else TO_UNROUTED_QUEUE, [])
+    card = cards.card(
+        ticket, [event], desk.knowledge, _commune_name(commune, ticket), desk.channel_label(ticket.channel)
+    )
+    outgoing = [Outgoing(team, card, purpose=ANCHOR, thread=thread_of(ticket.id), topic=cards.topic_title(ticket))]
+    if media:
+        outgoing.append(Outgoing(team, _team_post(desk, ticket, team, "", media), RELAY, thread_of(ticket.id)))
+    return Opened(ticket, commune, TO_TEAM, outgoing)
+
+
+def relay_from_resident(
+    session: AsyncSession, desk: Desk, ticket: Ticket, text: str, media: tuple[Media, ...]
+) -> list[Outgoing]:
+    """A resident's later message on their open ticket: kept on it (masked) and posted to the team."""
+    text = mask(text).text
+    add_event(session, ticket, "resident", text, desk.clock(), attachments=[{"kind": m.kind} for m in media])
+    team = team_of(ticket)
+    if team is None:
+        return []
+    return [Outgoing(team, _team_post(desk, ticket, team, text, media), RELAY, thread_of(ticket.id))]
+
+
+async def claim(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
+    """Take the ticket if nobody holds it; otherwise say who does."""
+    found = await _authorised(session, desk, actor, ticket_id, ACT_CLAIM)
+    if isinstance(found, Done):
+        return found
+    ticket, member = found
+    if await claim_ticket(session, ticket.id, member, desk.clock()):
+        text = f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân."
+        outgoing = [*_to_team(ticket, text), await refresh_card(session, desk, ticket)]
+        return Done(f"Bạn đã nhận #{ticket.id}.", _present(outgoing), ticket)
+    if ticket.assignee_id == member.id:
+        return Done(f"Bạn đang nhận #{ticket.id}.", ticket=ticket)
+    holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
+    return Done(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.", ticket=ticket)
+
+
+async def reply(
+    session: AsyncSession,
+    desk: Desk,
+    actor: Actor,
+    ticket_id: int,
+    text: str,
+    media: tuple[Media, ...] = (),
+) -> Done:
+    """A member's text, photo or voice reply (masked) to the resident; the first to answer holds the ticket.
+
+    Files reach the resident as files only when their channel can carry them (they came from it);
+    otherwise the member is asked to write instead. An empty notice means all went through."""
+    closed_notice = "#{id} đã đóng; tin này không được gửi."
+    found = await _authorised(session, desk, actor, ticket_id, ACT_REPLY, closed_notice=closed_notice)
+    if isinstance(found, Done):
+        return found
+    ticket, member = found
+    now = desk.clock()
+    if ticket.assignee_id is None:
+        await claim_ticket(session, ticket.id, member, now)
+    carried, note = media, ""
+    if media and not desk.carries_files(ticket.channel, actor.channel, media):
+        carried, note = (), "\n(Cán bộ có gửi ảnh/ghi âm; kênh này chưa nhận được, cán bộ sẽ nhắn bằng chữ.)"
+    _ = translator(ticket.language)
+    masked = mask(text).text
+    header = _("🙋 Cán bộ {name}:").format(name=mask(member.name).text or _("tổ hỗ trợ"))
+    outgoing = await _to_resident(session, ticket, Outbound(f"{header} {masked}{note}".strip(), media=carried))
+    attachments = [{"kind": m.kind} for m in media]
+    add_event(session, ticket, "member", masked, now, member_id=member.id, attachments=attachments)
+    await record_member_reply(session, ticket, now)
+    outgoing.append(await refresh_card(session, desk, ticket))
+    notice = "⚠️ Ảnh/ghi âm chưa chuyển được sang kênh của người dân; hãy nhắn bằng chữ." if note else ""
+    return Done(notice, _present(outgoing), ticket)
+
+
+async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
+    """Send an FAQ answer (with its source) to the resident on the member's behalf."""
+    entry = desk.knowledge.entries.get(entry_id)
+    found = await _authorised(session, desk, actor, ticket_id, ACT_SEND, take=entry is not None)
+    if isinstance(found, Done):
+        return found
+    ticket, member = found
+    if entry is None:
+        return Done("Nút không hợp lệ.", ticket=ticket)
+    now = desk.clock()
+    outgoing = await _to_resident(session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
+    add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
+    await record_member_reply(session, ticket, now)
+    outgoing.append(await refresh_card(session, desk, ticket))
+    return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", _present(outgoing), ticket)
+
+
+async def teach(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
+    """ "Dạy bot": the ticket's question becomes a pending paraphrase of an FAQ entry, for an admin to approve."""
+    valid = entry_id in desk.knowledge.entries
+    found = await _authorised(session, desk, actor, ticket_id, ACT_TEACH, take=valid, closed_ok=True)
+    if isinstance(found, Done):
+        return found
+    ticket, _member = found
+    if not valid:
+        return Done("Nút không hợp lệ.", ticket=ticket)
+    if await add_pending_paraphrase(session, entry_id, ticket.summary):
+        return Done("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.", ticket=ticket)
+    return Done("Câu này đã có, hoặc quá ngắn để học.", ticket=ticket)
+
+
+async def hand_to_officers(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
+    """Route the ticket to the commune's officers (told in the team chat and in private)."""
+    found = await _authorised(session, desk, actor, ticket_id, ACT_POLICE)
+    if isinstance(found, Done):
+        return found
+    ticket, member = found
+    now = desk.clock()
+    if not await mark_for_officers(session, ticket, now):
+        return Done(f"#{ticket.id} đã ở chỗ công an xã.", ticket=ticket)
+    add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
+    outgoing = await notify_officers(session, ticket, f"👮 #{ticket.id} được chuyển cho công an xã.")
+    outgoing.append(await refresh_card(session, desk, ticket))
+    return Done(f"Đã chuyển #{ticket.id} cho công an xã.", _present(outgoing), ticket)
+
+
+async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
+    """Close the ticket (once), ask the resident for a rating, and say so in the team chat."""
+    found = await _authorised(session, desk, actor, ticket_id, ACT_CLOSE)
+    if isinstance(found, Done):
+        return found
+    ticket, member = found
+    closed = await close_ticket(session, ticket.id, desk.clock(), "closed")
+    if closed is None:
+        return Done(f"#{ticket.id} đã đóng rồi.", ticket=ticket)
+    outgoing = [*_to_team(closed, f"✅ #{closed.id} đã đóng ({cards.member_label(member)}).")]
+    outgoing.append(await refresh_card(session, desk, closed))
+    outgoing += await _to_resident(session, closed, rating_request(translator(closed.language), closed))
+    return Done(f"Đã đóng #{closed.id}.", _present(outgoing), closed)
+
+
+async def view(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Outbound | None:
+    """The ticket's card for a member allowed to see it, else None."""
+    ticket = await permitted(session, actor, ticket_id, ACT_VIEW)
+    return await render_card(session, desk, ticket) if ticket is not None else None
+
+
+async def permitted(session: AsyncSession, actor: Actor, ticket_id: int, action: str) -> Ticket | None:
+    """The ticket, when the rule lets the actor do `action` to it (without acting yet)."""
+    ticket = await session.get(Ticket, ticket_id)
+    member = await _member_for(session, actor, ticket) if ticket is not None else None
+    return ticket if ticket is not None and can_act(member, ticket, action) else None
+
+
+def rating_request(_: Translate, ticket: Ticket) -> Outbound:
+    """Sent to the resident when their ticket is closed."""
+    stars = tuple(Button(f"{n}⭐", pack(RATE_PREFIX, ticket.id, n)) for n in range(1, 6))
+    return Outbound(
+        _("Cán bộ đã đóng yêu cầu #{number}. Bạn chấm điểm giúp: 1 là chưa tốt, 5 là rất tốt.").format(
+            number=ticket.id
+        ),
+        buttons=(stars,),
+    )
+
+
+async def render_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> Outbound:
+    """The ticket's card as it stands now."""
+    holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
+    commune = await session.get(Commune, ticket.commune) if ticket.commune else None
+    conversation = await events(session, ticket.id)
+    assignee = cards.member_label(holder) if holder else ""
+    name = _commune_name(commune, ticket)
+    return cards.card(ticket, conversation, desk.knowledge, name, desk.channel_label(ticket.channel), assignee)
+
+
+async def refresh_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> Outgoing | None:
+    """An edit of the card in the team chat so its status, holder and conversation are current."""
+    team = team_of(ticket)
+    if team is None:
+        return None
+    await session.flush()
+    return Outgoing(team, await render_card(session, desk, ticket), purpose=EDIT, thread=thread_of(ticket.id))
+
+
+async def notify_officers(session: AsyncSession, ticket: Ticket, text: str, admins: bool = False) -> list[Outgoing]:
+    """Tell the team chat, and each officer (and admin) of the commune in private."""
+    outgoing = _to_team(ticket, text)
+    roles = ("officer", "admin") if admins else ("officer",)
+    for member in await members_with_role(session, ticket.commune, roles) if ticket.commune else []:
+        body = Outbound(f"{text}\n{ticket.summary[:200]}", buttons=cards.actions(ticket.id))
+        outgoing.append(Outgoing(Address(member.channel, member.external_id), body, NOTICE, thread_of(ticket.id)))
+    return outgoing
+
+
+async def run_timers(session: AsyncSession, desk: Desk) -> tuple[int, list[Outgoing]]:
+    """Reminders, hand-over to officers, closing silent tickets: (tickets acted on, messages caused).
+
+    Each job claims its tickets with one conditional UPDATE, so with two processes a reminder is still sent once."""
+    now = desk.clock()
+    done, outgoing = 0, []
+    for commune in await list_communes(session):
+        jobs = [_remind_unclaimed, _hand_over_unanswered] if in_duty_hours(commune, now) else []
+        for job in [*jobs, _close_silent]:
+            count, caused = await job(session, desk, commune, now)
+            done += count
+            outgoing += caused
+    return done, outgoing
+
+
+async def _remind_unclaimed(
+    session: AsyncSession, desk: Desk, commune: Commune, now: datetime
+) -> tuple[int, list[Outgoing]]:
+    cutoff = now - timedelta(minutes=commune.remind_after_minutes)
+    condition = and_(
+        Ticket.commune == commune.slug,
+        Ticket.status == NEW,
+        Ticket.assignee_id.is_(None),
+        Ticket.created_at <= cutoff,
+        Ticket.reminded_at.is_(None),
+    )
+    ids = await claim_due(session, condition, {"reminded_at": now})
+    outgoing = []
+    for ticket_id in ids:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is not None:
+            text = f"⏰ #{ticket_id} chưa ai nhận sau {commune.remind_after_minutes} phút. Bấm ✋ Nhận trên thẻ."
+            outgoing += _to_team(ticket, text)
+    return len(ids), outgoing
+
+
+async def _hand_over_unanswered(
+    session: AsyncSession, desk: Desk, commune: Commune, now: datetime
+) -> tuple[int, list[Outgoing]]:
+    cutoff = now - timedelta(minutes=commune.escalate_after_minutes)
+    condition = and_(
+        Ticket.commune == commune.slug,
+        Ticket.status.in_(OPEN_STATES),
+        Ticket.first_response_at.is_(None),
+        Ticket.created_at <= cutoff,
+        Ticket.escalated_at.is_(None),
+    )
+    ids = await claim_due(session, condition, {"escalated_at": now, "with_officers": True})
+    hours = commune.escalate_after_minutes / 60
+    outgoing: list[Outgoing] = []
+    for ticket_id in ids:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is not None:
+            text = f"⚠️ #{ticket_id} chưa được trả lời sau {hours:g} giờ: đã chuyển công an xã và báo quản trị."
+            outgoing += await notify_officers(session, ticket, text, admins=True)
+            outgoing += _present([await refresh_card(session, desk, ticket)])
+    return len(ids), outgoing
+
+
+async def _close_silent(
+    session: AsyncSession, desk: Desk, commune: Commune, now: datetime
+) -> tuple[int, list[Outgoing]]:
+    cutoff = now - timedelta(hours=commune.autoclose_after_hours)
+    condition = and_(Ticket.commune == commune.slug, Ticket.status == WAITING, Ticket.waiting_since <= cutoff)
+    ids = await claim_due(session, condition, {"status": CLOSED, "closed_at": now, "closed_reason": "resident_silent"})
+    days = commune.autoclose_after_hours / 24
+    outgoing: list[Outgoing] = []
+    for ticket_id in ids:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None:
+            continue
+        _ = translator(ticket.language)
+        notice = _("Yêu cầu #{number} đã tự đóng vì {days:g} ngày chưa có tin mới. Cần giúp nữa, bạn cứ nhắn.")
+        rating = rating_request(_, ticket)
+        message = Outbound(notice.format(number=ticket_id, days=days) + "\n\n" + rating.text, buttons=rating.buttons)
+        outgoing += await _to_resident(session, ticket, message)
+        outgoing += _present([await refresh_card(session, desk, ticket)])
+        outgoing += _to_team(ticket, f"🔒 #{ticket_id} tự đóng: người dân im lặng {days:g} ngày.")
+    return len(ids), outgoing
+
+
+async def on_delivery_failure(session: AsyncSession, thread: str | None, to: Address, reason: str) -> list[Outgoing]:
+    """A message of a ticket was given up on. To the resident: shown on the ticket and the team is told.
+    To the team (the card itself, or a post): the ticket is marked and the commune's admins are told in private."""
+    ticket_id = ticket_id_of_thread(thread)
+    ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
+    if ticket is None:
+        return []
+    team = team_of(ticket)
+    if team is not None and (to.channel, to.chat_id) == (team.channel, team.chat_id):
+        ticket.delivery_problem = f"tổ hỗ trợ chưa nhận được thẻ/tin ({reason})"
+        text = f"⚠️ #{ticket.id}: không gửi được vào nhóm tổ hỗ trợ ({reason}). Xem: /ticket {ticket.id}"
+        admins = await members_with_role(session, ticket.commune, ("admin",)) if ticket.commune else []
+        return [Outgoing(Address(m.channel, m.external_id), Outbound(text), NOTICE) for m in admins]
+    if to.group:
+        return []  # a private notice to an officer or admin: nobody else to tell
+    ticket.delivery_problem = reason
+    return _to_team(ticket, f"⚠️ #{ticket.id}: tin nhắn chưa tới được người dân ({reason}). Hãy liên hệ cách khác.")
+
+
+async def on_requeued(session: AsyncSession, threads: list[str | None]) -> list[Outgoing]:
+    """Given-up messages sent again: their tickets no longer show the problem, and the team is told."""
+    outgoing: list[Outgoing] = []
+    for ticket_id in sorted({t for t in map(ticket_id_of_thread, threads) if t is not None}):
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or ticket.delivery_problem is None:
+            continue
+        ticket.delivery_problem = None
+        outgoing += _to_team(ticket, f"🔁 #{ticket.id}: tin nhắn chưa tới được người dân đang được gửi lại.")
+    return outgoing
+
+
+async def _authorised(
+    session: AsyncSession,
+    desk: Desk,
+    actor: Actor,
+    ticket_id: int,
+    action: str,
+    *,
+    take: bool = True,
+    closed_ok: bool = False,
+    closed_notice: str = "Yêu cầu #{id} đã đóng.",
+) -> tuple[Ticket, Member] | Done:
+    """The ticket and the actor's membership when the rule lets them act (a volunteer acting on an
+    unclaimed ticket takes it, when `take`); otherwise the one refusal, which reveals nothing."""
+    ticket = await session.get(Ticket, ticket_id)
+    member = await _member_for(session, actor, ticket) if ticket is not None else None
+    if ticket is None or member is None or not can_act(member, ticket, action):
+        return Done(REFUSED)
+    if ticket.status == CLOSED and not closed_ok:
+        return Done(closed_notice.format(id=ticket.id), ticket=ticket)
+    if take and not await take_for(session, member, ticket, action, desk.clock()):
+        return Done(REFUSED)
+    return ticket, member
+
+
+async def _member_for(session: AsyncSession, actor: Actor, ticket: Ticket) -> Member | None:
+    """The actor's membership that counts for this ticket: of its commune, or, for a ticket of no
+    commune, an admin membership of any commune."""
+    if ticket.commune is not None:
+        return await membership(session, ticket.commune, actor.channel, actor.external_id)
+    mine = await memberships(session, actor.channel, actor.external_id)
+    return next((m for m in mine if m.role == "admin"), None)
+
+
+def _to_team(ticket: Ticket, text: str) -> list[Outgoing]:
+    team = team_of(ticket)
+    return [Outgoing(team, Outbound(text), NOTICE, thread_of(ticket.id))] if team is not None else []
+
+
+async def _to_resident(session: AsyncSession, ticket: Ticket, message: Outbound) -> list[Outgoing]:
+    resident = await session.get(User, ticket.user_id)
+    if resident is None:
+        return []
+    return [Outgoing(Address(resident.channel, resident.external_id), message, RELAY, thread_of(ticket.id))]
+
+
+def _team_post(desk: Desk, ticket: Ticket, team: Address, text: str, media: tuple[Media, ...]) -> Outbound:
+    """A resident's message for the team chat: files as files where the team's channel can carry them, else links."""
+    if desk.carries_files(team.channel, ticket.channel, media):
+        return Outbound(cards.relay(ticket, text), media=media)
+    links = [f"📎 {m.kind}: {m.file_id}" for m in media]
+    return Outbound("\n".join([cards.relay(ticket, text), *links]))
+
+
+def _commune_name(commune: Commune | None, ticket: Ticket) -> str:
+    return commune.name if commune is not None else (ticket.commune or "chưa rõ")
+
+
+def _present(outgoing: list[Outgoing | None]) -> list[Outgoing]:
+    return [item for item in outgoing if item is not None]
