@@ -1,6 +1,6 @@
 # Cầu Nối: the two commands a newcomer needs.
 #   make run   set up a virtualenv and start the bot (terminal chat when no token is configured)
-#   make test  set up the test tools, lint, and run the whole test suite
+#   make test  set up the test tools, lint, type-check, and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,11 +12,13 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/bench_matcher.py

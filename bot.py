@@ -25,16 +25,16 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.logs import configure_logging
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from aiohttp import web
+    from types import ModuleType
+
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from channels.telegram.transport import TelegramChannel
     from core.delivery.sender import Sender
     from core.messages import Address
     from handlers.context import BotContext
@@ -223,21 +223,22 @@ async def _communes(settings: Settings, args: argparse.Namespace) -> int:
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", args.slug):
                 print("slug: 1-40 lowercase letters, digits or dashes, e.g. thuong-trach")
                 return 2
-            team = _team_argument(args)
-            if team is False:
-                print("--team: CHANNEL:CHAT_ID, e.g. telegram:-100123 (the group's id, from /groupid in the group)")
+            try:
+                team = _team_argument(args)
+            except ValueError as error:
+                print(error)
                 return 2
-            commune = await save_commune(session, args.slug, args.name, team or None, args.default)
+            commune = await save_commune(session, args.slug, args.name, team, args.default)
             print(f"saved {commune.slug}: {commune.name}" + (" (default)" if commune.is_default else ""))
         else:
             for commune in await list_communes(session):
-                team = f"{commune.team_channel}:{commune.team_chat_id}" if commune.team_chat_id else "no team (queue)"
-                print(f"{commune.slug}\t{commune.name}\tteam {team}" + ("\tdefault" if commune.is_default else ""))
+                shown = f"{commune.team_channel}:{commune.team_chat_id}" if commune.team_chat_id else "no team (queue)"
+                print(f"{commune.slug}\t{commune.name}\tteam {shown}" + ("\tdefault" if commune.is_default else ""))
     return 0
 
 
-def _team_argument(args: argparse.Namespace) -> Address | bool | None:
-    """The team address given on the command line; None when none was given, False when malformed."""
+def _team_argument(args: argparse.Namespace) -> Address | None:
+    """The team address given on the command line (None when none was given); ValueError when malformed."""
     from core.messages import Address
 
     if args.telegram_group is not None:
@@ -246,7 +247,7 @@ def _team_argument(args: argparse.Namespace) -> Address | bool | None:
         return None
     channel, _sep, chat_id = args.team.partition(":")
     if not channel or not chat_id or not chat_id.lstrip("-").isalnum():
-        return False
+        raise ValueError("--team: CHANNEL:CHAT_ID, e.g. telegram:-100123 (the group's id, from /groupid in the group)")
     return Address(channel, chat_id, group=True)
 
 
@@ -284,6 +285,26 @@ async def _outbox_retry(settings: Settings, dead: bool) -> int:
     return 0
 
 
+def _channel_setups() -> list[ModuleType]:
+    """Every channel package's setup module: its settings and its factory (`NAME`, `SETTINGS`, `started`)."""
+    from channels.telegram import setup as telegram
+    from channels.zalo import setup as zalo
+
+    return [telegram, zalo]
+
+
+def _enabled_channels(settings: Settings) -> list[tuple[ModuleType, Any]]:
+    """(setup module, its settings) of each channel configured in the environment."""
+    chosen = [(setup, setup.SETTINGS.from_values(settings.values)) for setup in _channel_setups()]
+    return [(setup, channel_settings) for setup, channel_settings in chosen if channel_settings.enabled]
+
+
+def _all_secrets(settings: Settings) -> tuple[str | None, ...]:
+    """The core's secrets and every channel's, for the redacting log formatter."""
+    channel_secrets = [setup.SETTINGS.from_values(settings.values).secrets for setup in _channel_setups()]
+    return settings.secrets + tuple(secret for group in channel_secrets for secret in group)
+
+
 async def _run(settings: Settings) -> int:
     from aiohttp import web
 
@@ -293,15 +314,16 @@ async def _run(settings: Settings) -> int:
     async with _bot(settings) as ctx, AsyncExitStack() as stack:
         web_app = build_web_app(ctx.sessions)
         senders: dict[str, Sender] = {}
-        telegram = None
-        if settings.telegram_bot_token:
-            telegram = _telegram_channel(settings, ctx, web_app)
-            senders["telegram"] = _telegram_sender(telegram)
-        if settings.zalo_oa_secret_key:
-            senders["zalo"] = await stack.enter_async_context(_zalo(settings, ctx, web_app))
+        per_second: dict[str, float] = {}
+        receivers = []
+        for setup, channel_settings in _enabled_channels(settings):
+            sender, receiving = await stack.enter_async_context(setup.started(ctx, channel_settings, web_app))
+            senders[setup.NAME] = sender
+            receivers.append(receiving)
+            if channel_settings.max_per_second:
+                per_second[setup.NAME] = channel_settings.max_per_second
         if not senders:
             log.warning("no channel configured: set TELEGRAM_BOT_TOKEN (or the ZALO_* keys) to talk to residents")
-        per_second = {"telegram": settings.telegram_max_per_second}
         give_up_after = timedelta(seconds=settings.outbox_give_up_after)
         await _warn_about_unrouted_requests(ctx, senders)
         await stack.enter_async_context(background(ctx, senders, per_second=per_second, give_up_after=give_up_after))
@@ -310,9 +332,8 @@ async def _run(settings: Settings) -> int:
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         log.info("web server on http://%s:%s (GET /healthz)", settings.web_host, settings.web_port)
-        if telegram is not None:
-            hook, secret = settings.telegram_webhook_url, settings.telegram_webhook_secret
-            await stack.enter_async_context(telegram.running(webhook_url=hook, secret=secret))
+        for receiving in receivers:  # webhooks are registered once the server listens
+            await stack.enter_async_context(receiving())
         await asyncio.Event().wait()
     return 0
 
@@ -341,42 +362,6 @@ async def _warn_about_unrouted_requests(ctx: BotContext, senders: dict[str, Send
             )
 
 
-def _telegram_channel(settings: Settings, ctx: BotContext, web_app: web.Application) -> TelegramChannel:
-    """The Telegram channel, with its webhook route when TELEGRAM_WEBHOOK_URL is set."""
-    from channels.telegram.transport import TelegramChannel, build_bot
-
-    assert settings.telegram_bot_token
-    channel = TelegramChannel(ctx, build_bot(settings.telegram_bot_token, settings.telegram_api_url))
-    if settings.telegram_webhook_url:
-        if not settings.telegram_webhook_secret:
-            raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
-        channel.add_webhook_route(web_app, settings.telegram_webhook_secret)
-    return channel
-
-
-def _telegram_sender(channel: TelegramChannel) -> Sender:
-    from channels.telegram.sender import TelegramSender
-
-    return TelegramSender(channel.bot)
-
-
-@asynccontextmanager
-async def _zalo(settings: Settings, ctx: BotContext, web_app: web.Application) -> AsyncIterator[Sender]:
-    """The Zalo OA channel: signed webhook at POST /webhooks/zalo, sends through the CS message API."""
-    import aiohttp
-
-    from channels.zalo.client import ZaloClient
-    from channels.zalo.sender import ZaloSender
-    from channels.zalo.webhook import ZaloChannel
-
-    assert settings.zalo_oa_secret_key
-    async with aiohttp.ClientSession() as http:
-        client = ZaloClient.from_settings(settings, http, ctx.sessions)
-        ZaloChannel(ctx, client, settings.zalo_oa_secret_key, settings.zalo_app_id).add_route(web_app)
-        yield ZaloSender(client)
-    log.info("Zalo channel stopped")
-
-
 async def _invite(settings: Settings, commune: str, role: str) -> int:
     from core.database import session_factory
     from core.helpdesk.members import create_invite
@@ -395,10 +380,10 @@ async def _invite(settings: Settings, commune: str, role: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.load()
-    configure_logging(settings.log_level, settings.secrets)
+    configure_logging(settings.log_level, _all_secrets(settings))
     command = args.command
     if command is None:
-        if settings.channels_configured:
+        if _enabled_channels(settings):
             command = "run"
         else:
             print(

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.language.evaluation import read_examples
 from core.settings import PROJECT_ROOT
-from tests.fake_telegram import FakeTelegram, private_message
+from fakes.telegram import FakeTelegram, private_message
 
 TOKEN = "123456:BENCH"
 

@@ -108,7 +108,7 @@ def _views(matcher: Matcher, examples: list[Example]) -> tuple[np.ndarray, np.nd
     return np.stack([p[0] for p in parts]), np.array([p[1] for p in parts]), gold
 
 
-def _cross_validation(intents: list[IntentTexts], data, examples_out: list[Example]):  # type: ignore[no-untyped-def]
+def _cross_validation(intents: list[IntentTexts], data, examples_out: list[Example]):
     """Views of every paraphrase, scored by a matcher trained without its fold."""
     views, coverage, gold = [], [], []
     for fold in range(FOLDS):
@@ -130,7 +130,7 @@ def _cross_validation(intents: list[IntentTexts], data, examples_out: list[Examp
     return np.concatenate(views), np.concatenate(coverage), np.concatenate(gold)
 
 
-def _current(views, coverage, gold, examples, ids, show_failures: bool) -> None:  # type: ignore[no-untyped-def]
+def _current(views, coverage, gold, examples, ids, show_failures: bool) -> None:
     """How the shipped defaults (Weights(), Thresholds()) do on the tuning data."""
     t = Thresholds()
     fused = np.einsum("v,evi->ei", Weights().vector(), views)
@@ -156,7 +156,7 @@ def _current(views, coverage, gold, examples, ids, show_failures: bool) -> None:
             )
 
 
-def _thresholds_on_dev(views, coverage, gold, negative, weights) -> None:  # type: ignore[no-untyped-def]
+def _thresholds_on_dev(views, coverage, gold, negative, weights) -> None:
     """Stage 2: with the chosen views, calibrate the answer thresholds on real-style questions only.
 
     Picks the highest top-1 whose wrong-answer rate and out-of-scope rejection stay inside the
@@ -219,7 +219,8 @@ def main() -> None:
                 score = weight @ correct + weight @ rejected - WRONG_COST * (weight @ wrong)
                 grid[a, m] = (score, correct.sum(), wrong.sum())
             padded = np.pad(grid[:, :, 0], 1, mode="edge")
-            smooth = sum(padded[i : i + len(answers), j : j + len(margins)] for i in range(3) for j in range(3)) / 9
+            neighbours = [padded[i : i + len(answers), j : j + len(margins)] for i in range(3) for j in range(3)]
+            smooth = np.mean(neighbours, axis=0)
             for a, m in itertools.product(range(len(answers)), range(len(margins))):
                 results.append((smooth[a, m], *grid[a, m], *weights, power, answers[a], margins[m]))
     results.sort(key=lambda r: -r[0])
@@ -230,8 +231,8 @@ def main() -> None:
     print("Ranked by the score averaged over neighbouring thresholds (robust to the small set).")
     print("smooth score correct wrong  " + " ".join(VIEW_NAMES) + " cov_pow answer margin")
     for r in results[:15]:
-        weights = " ".join(f"{value:{len(name)}.1f}" for name, value in zip(VIEW_NAMES, r[4:8], strict=True))
-        print(f"{r[0]:6.1f} {r[1]:5.0f} {r[2]:7.0f} {r[3]:5.0f}  {weights} {r[8]:7.1f} {r[9]:6.2f} {r[10]:6.2f}")
+        shown = " ".join(f"{value:{len(name)}.1f}" for name, value in zip(VIEW_NAMES, r[4:8], strict=True))
+        print(f"{r[0]:6.1f} {r[1]:5.0f} {r[2]:7.0f} {r[3]:5.0f}  {shown} {r[8]:7.1f} {r[9]:6.2f} {r[10]:6.2f}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ class Turn:
     text: str = ""  # the typed text, cleaned and bounded (empty for buttons and commands)
     argument: str = ""  # a command's argument
     payload: str = ""  # the button pressed (or named by a typed number)
+    menu: tuple[tuple[str, str], ...] = ()  # (command, description) of the registry's menu, for /help
     question_id: int | None = None  # the message-log row of this question, for 👍/👎
     outgoing: list[Outgoing] = field(default_factory=list)
 
@@ -52,6 +53,11 @@ class Turn:
         return self.match.action == "answer" or self.match.intent == HUMAN
 
 
+def N_(message: str) -> str:
+    """Mark a text for the translation catalogue where it is declared; it is translated where shown."""
+    return message
+
+
 Handler = Callable[[Turn], Awaitable[list[Outbound]]]
 ButtonHandler = Callable[[Turn, str, list[str]], Awaitable[list[Outbound] | None]]
 TextTest = Callable[[Turn], Awaitable[bool]]
@@ -60,7 +66,8 @@ TextHandler = Callable[[Turn], Awaitable[list[Outbound] | None]]
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command: its name, what `/help` and the platform's command menu say, and its handler."""
+    """A slash command: its name, what `/help` and the platform's command menu say (marked with `N_`),
+    and its handler."""
 
     name: str
     description: str

@@ -12,7 +12,7 @@ import unicodedata
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.dialog import Command, Dialog, Turn
+from conversations.dialog import N_, Command, Dialog, Turn
 from conversations.state import dialog_state, end_dialog, start_dialog
 from core.helpdesk.communes import find_commune, list_communes
 from core.language.i18n import Translate
@@ -149,7 +149,7 @@ async def _ask_commune(session: AsyncSession, _: Translate) -> Outbound:
 
 DIALOG = Dialog(
     name=DIALOG_NAME,
-    commands=(Command("caidat", "Đổi ngôn ngữ, xã, thôn", _command, menu_rank=5),),
+    commands=(Command("caidat", N_("Đổi ngôn ngữ, xã, thôn"), _command, menu_rank=5),),
     prefixes=(PREFIX,),
     on_button=_button,
     wants_text=_wants_text,

@@ -276,7 +276,7 @@ def _spelled_spans(view: _View) -> list[_Span]:
         if m is not None:
             token = m.group()
             digit = token if len(token) == 1 and token.isdigit() else _DIGIT_WORDS.get(view.low[m.start() : m.end()])
-        if digit is not None and (not run or not view.flat[run[-1][1] : m.start()].strip(" \t,.-")):
+        if m is not None and digit is not None and (not run or not view.flat[run[-1][1] : m.start()].strip(" \t,.-")):
             run.append((m.start(), m.end(), digit))
             continue
         if run and any(len(view.flat[s:e]) > 1 for s, e, _ in run):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 
@@ -14,63 +15,60 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'caunoi.db'}"
 
 
+T = TypeVar("T")
+FROM_ENVIRONMENT = "from_environment"
+
+
+def fields_from(cls: type[T], values: Mapping[str, str], prefix: str = "") -> T:
+    """A settings dataclass filled from `values`: field `bot_token` with prefix `TELEGRAM_` reads
+    `TELEGRAM_BOT_TOKEN`; unset fields keep their defaults; ints and paths are converted."""
+    kwargs: dict[str, object] = {}
+    for item in fields(cls):  # type: ignore[arg-type]
+        value = values.get(prefix + item.name.upper())
+        if value is None or not item.metadata.get(FROM_ENVIRONMENT, True):
+            continue
+        annotation = str(item.type)
+        if annotation.startswith("int"):
+            kwargs[item.name] = int(value)
+        elif annotation == "Path":
+            kwargs[item.name] = Path(value)
+        else:
+            kwargs[item.name] = value
+    return cls(**kwargs)
+
+
+def read_environment(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> dict[str, str]:
+    """Environment variables over `.env`; unset or empty values are left out."""
+    file_values = dotenv_values(env_file or PROJECT_ROOT / ".env")
+    merged = {k: v for k, v in file_values.items() if v}
+    merged.update({k: v for k, v in (os.environ if environ is None else environ).items() if v})
+    return merged
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every knob the bot has; see the README for what each one does."""
+    """The core's knobs (each channel reads its own, see `channels/*/setup.py`); the README lists them all.
+
+    `values` is the merged environment the channels read their settings from."""
 
     database_url: str = DEFAULT_DATABASE_URL
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
-    telegram_bot_token: str | None = None
-    telegram_api_url: str = "https://api.telegram.org"
-    telegram_webhook_url: str | None = None
-    telegram_webhook_secret: str | None = None
-    telegram_max_per_second: int = 30
-    zalo_app_id: str | None = None
-    zalo_app_secret: str | None = None
-    zalo_oa_secret_key: str | None = None
-    zalo_access_token: str | None = None
-    zalo_refresh_token: str | None = None
-    zalo_api_url: str = "https://openapi.zalo.me"
-    zalo_oauth_url: str = "https://oauth.zaloapp.com"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     log_level: str = "INFO"
     outbox_give_up_after: int = 24 * 3600  # seconds of failed tries before a message is given up
+    values: Mapping[str, str] = field(
+        default_factory=dict, repr=False, compare=False, metadata={FROM_ENVIRONMENT: False}
+    )
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
         """Environment variables win over `.env`; unset or empty values keep the defaults."""
-        file_values = dotenv_values(env_file or PROJECT_ROOT / ".env")
-        merged = {k: v for k, v in file_values.items() if v}
-        merged.update({k: v for k, v in (os.environ if environ is None else environ).items() if v})
-        kwargs: dict[str, object] = {}
-        for name, field_type in cls.__annotations__.items():
-            value = merged.get(name.upper())
-            if value is None:
-                continue
-            if field_type == "int":
-                kwargs[name] = int(value)
-            elif field_type == "Path":
-                kwargs[name] = Path(value)
-            else:
-                kwargs[name] = value
-        return cls(**kwargs)  # type: ignore[arg-type]
+        values = read_environment(environ, env_file)
+        return replace(fields_from(cls, values), values=values)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
-        """Values that must never appear in a log line."""
+        """The core's values that must never appear in a log line (channels add their own)."""
         password = re.search(r"://[^/:@]*:([^@/]+)@", self.database_url)
-        return (
-            password.group(1) if password else None,
-            self.telegram_bot_token,
-            self.telegram_webhook_secret,
-            self.zalo_app_secret,
-            self.zalo_oa_secret_key,
-            self.zalo_access_token,
-            self.zalo_refresh_token,
-        )
-
-    @property
-    def channels_configured(self) -> bool:
-        """True when at least one chat platform has credentials."""
-        return bool(self.telegram_bot_token or self.zalo_oa_secret_key)
+        return (password.group(1) if password else None,)

@@ -116,7 +116,7 @@ class InlineConnection:
         self._conn.close()
 
 
-def inline_connector(path: str, busy_timeout_s: float):  # type: ignore[no-untyped-def]
+def inline_connector(path: str, busy_timeout_s: float):
     """An `async_creator` for create_async_engine: autocommit mode, we issue BEGIN ourselves; a lock
     held elsewhere is waited for up to `busy_timeout_s` without blocking the loop."""
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from conversations import checklist, settings
-from conversations.dialog import Command, Dialog, Turn
+from conversations.dialog import N_, Command, Dialog, Turn
 from core.helpdesk.message_log import feedback_since, last_reply_action, set_feedback
 from core.language.matcher import HUMAN, SMALLTALK_INTENTS
 from core.messages import Outbound
@@ -51,7 +51,7 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
     if prefix == replies.MENU:
         return [replies.main_menu(_)]
     if prefix == replies.HELP:
-        return [replies.help_text(_)]
+        return [replies.help_text(_, turn.menu)]
     if prefix == replies.GLOSSARY:
         return [replies.glossary_prompt(_)]
     if prefix == replies.FAQ and not parts:
@@ -98,7 +98,7 @@ async def _menu(turn: Turn) -> list[Outbound]:
 
 
 async def _help(turn: Turn) -> list[Outbound]:
-    return [replies.help_text(turn._)]
+    return [replies.help_text(turn._, turn.menu)]
 
 
 async def _privacy(turn: Turn) -> list[Outbound]:
@@ -115,11 +115,11 @@ async def _glossary(turn: Turn) -> list[Outbound]:
 DIALOG = Dialog(
     name="answers",
     commands=(
-        Command("start", "Bắt đầu", _start, menu_rank=0),
-        Command("menu", "Menu chính", _menu, menu_rank=1),
-        Command("help", "Hướng dẫn", _help, aliases=("huongdan",), menu_rank=2),
-        Command("tukho", "Giải thích từ khó", _glossary, menu_rank=3),
-        Command("riengtu", "Bot lưu gì về bạn", _privacy, menu_rank=6),
+        Command("start", N_("Bắt đầu"), _start, menu_rank=0),
+        Command("menu", N_("Menu chính"), _menu, menu_rank=1),
+        Command("help", N_("Hướng dẫn"), _help, aliases=("huongdan",), menu_rank=2),
+        Command("tukho", N_("Giải thích từ khó, ví dụ /tukho OTP"), _glossary, menu_rank=3),
+        Command("riengtu", N_("Bot lưu gì về bạn"), _privacy, menu_rank=6),
     ),
     prefixes=(
         replies.MENU,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from conversations.dialog import Command, Dialog, Turn
+from conversations.dialog import N_, Command, Dialog, Turn
 from conversations.state import dialog_state, end_dialog, start_dialog
 from core.helpdesk import workflow
 from core.helpdesk.tickets import in_duty_hours, open_ticket_of, rate, ticket_number
@@ -250,7 +250,7 @@ async def _rate(turn: Turn, parts: list[str]) -> Outbound:
 
 DIALOG = Dialog(
     name=DIALOG_NAME,
-    commands=(Command("canbo", "Gặp cán bộ xã", _person_command, menu_rank=4),),
+    commands=(Command("canbo", N_("Gặp cán bộ xã"), _person_command, menu_rank=4),),
     prefixes=(replies.HUMAN, PREFIX, workflow.RATE_PREFIX),
     on_button=_button,
     wants_text=_wants_text,

@@ -56,19 +56,18 @@ def welcome(_: Translate) -> Outbound:
     )
 
 
-def help_text(_: Translate) -> Outbound:
+def help_text(_: Translate, commands: Iterable[tuple[str, str]]) -> Outbound:
+    """How to use the bot, with the commands of the menu (from the dialog registry)."""
+    listed = "\n".join(f"- /{name}: {_(description)}" for name, description in commands)
     return Outbound(
         _(
             "Cách dùng Cầu Nối:\n"
             "- Gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được.\n"
-            "- Bấm số hoặc nút để chọn.\n"
-            "- /menu: về menu chính\n"
-            "- /tukho <từ>: giải thích từ khó, ví dụ /tukho OTP\n"
-            "- /canbo: gặp cán bộ xã\n"
-            "- /caidat: đổi ngôn ngữ, xã, thôn\n"
-            "- /riengtu: bot lưu gì về bạn\n\n"
-            "Không bao giờ gửi mã OTP, mật khẩu hay số căn cước cho bất kỳ ai."
-        ),
+            "- Bấm số hoặc nút để chọn."
+        )
+        + ("\n" + listed if listed else "")
+        + "\n\n"
+        + _("Không bao giờ gửi mã OTP, mật khẩu hay số căn cước cho bất kỳ ai."),
         buttons=((menu_button(_),),),
     )
 

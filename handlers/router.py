@@ -66,7 +66,7 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         user = await get_or_create_user(session, inbound.channel, inbound.user_id)
         logged = await record_inbound(session, user, inbound)
         _ = translator(user.language)
-        turn = Turn(ctx.desk, session, user, inbound, _, question_id=logged.id)
+        turn = Turn(ctx.desk, session, user, inbound, _, question_id=logged.id, menu=tuple(command_menu()))
         if (flooding := _flooding(ctx, inbound, _)) is not None:
             out = flooding
         else:

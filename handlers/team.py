@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.dialog import Command, Dialog, Turn
+from conversations.dialog import N_, Command, Dialog, Turn
 from core.delivery.outbox import enqueue_all, thread_of_message, thread_of_topic
 from core.helpdesk import cards, workflow
 from core.helpdesk.members import commune_of_team, memberships, redeem_invite
@@ -160,10 +160,10 @@ async def _card_button(turn: Turn, _prefix: str, _parts: list[str]) -> list[Outb
 DIALOG = Dialog(
     name="team",
     commands=(
-        Command("join", "tham gia tổ hỗ trợ bằng mã mời", _join, in_menu=False),
-        Command("queue", "yêu cầu đang mở (thành viên tổ)", _queue, in_menu=False),
-        Command("mine", "yêu cầu bạn đang nhận (thành viên tổ)", _mine, in_menu=False),
-        Command("ticket", "xem một yêu cầu (thành viên tổ)", _ticket, in_menu=False),
+        Command("join", N_("tham gia tổ hỗ trợ bằng mã mời"), _join, in_menu=False),
+        Command("queue", N_("yêu cầu đang mở (thành viên tổ)"), _queue, in_menu=False),
+        Command("mine", N_("yêu cầu bạn đang nhận (thành viên tổ)"), _mine, in_menu=False),
+        Command("ticket", N_("xem một yêu cầu (thành viên tổ)"), _ticket, in_menu=False),
     ),
     prefixes=(cards.VOLUNTEER_PREFIX,),
     on_button=_card_button,

@@ -22,14 +22,10 @@ from channels.zalo.sender import ZaloSender
 from core.database import create_engine
 from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
 from core.language.matcher import Matcher
-from core.messages import TEXT, Inbound, Outbound
-from core.settings import PROJECT_ROOT
+from fakes.telegram import FakeTelegram
 from handlers.context import BotContext, open_context
-from handlers.router import handle
-from tests.fake_telegram import FakeTelegram
+from tests.fixtures import KNOWLEDGE_DIR
 
-KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
-DATA_DIR = PROJECT_ROOT / "tests" / "data"
 SEEDED_TEMPLATE = "caunoi_seeded_template"
 SEEDED_COPY = "caunoi_seeded_copy"
 
@@ -142,8 +138,3 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 def matcher() -> Matcher:
     """The matcher over the shipped knowledge files (no database)."""
     return build_matcher(intents_from_files(KNOWLEDGE_DIR), load_matching_data(KNOWLEDGE_DIR))
-
-
-async def say(ctx: BotContext, text: str, user: str = "resident-1", **kwargs: object) -> list[Outbound]:
-    """Send one text message as a resident on the shell channel."""
-    return await handle(ctx, Inbound("shell", user, TEXT, text=text, **kwargs))  # type: ignore[arg-type]

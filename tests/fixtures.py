@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,8 +11,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.delivery.outbox import enqueue
 from core.delivery.worker import OutboxWorker
 from core.helpdesk.workflow import thread_of
-from core.messages import Address, Outbound, Outgoing
+from core.messages import TEXT, Address, Inbound, Outbound, Outgoing
+from core.settings import PROJECT_ROOT
+from handlers.context import BotContext
+from handlers.router import handle
 from models import OutboxThread
+
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+DATA_DIR = PROJECT_ROOT / "tests" / "data"
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def say(ctx: BotContext, text: str, user: str = "resident-1", **kwargs: object) -> list[Outbound]:
+    """Send one text message as a resident on the shell channel."""
+    return await handle(ctx, Inbound("shell", user, TEXT, text=text, **kwargs))  # type: ignore[arg-type]
 
 
 def telegram_team(chat_id: int | str) -> Address:

@@ -25,10 +25,10 @@ from channels.zalo.webhook import WEBHOOK_PATH as ZALO_PATH
 from channels.zalo.webhook import ZaloChannel
 from core.database import create_engine, session_factory
 from core.delivery.inbox import Inbox
+from fakes.telegram import private_message
+from fakes.zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, signed_webhook, user_event
 from handlers.context import BotContext
 from models import InboxEvent, MessageLog
-from tests.fake_telegram import private_message
-from tests.fake_zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, signed_webhook, user_event
 from web.server import build_web_app
 
 TOKEN = "123456:BAD-INPUT-TOKEN"

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from _pytest.logging import LogCaptureFixture
 
+from core.helpdesk.communes import save_commune
 from core.settings import PROJECT_ROOT
+from handlers.context import BotContext
+from tests.fixtures import telegram_team
 
 MATCH_KEYS = {"text", "intent", "confidence", "action", "suggestions"}
 
@@ -238,3 +243,28 @@ def test_outbox_retry_dead_requeues_given_up_messages_and_clears_the_tickets_pro
     assert "1 messages queued" in done.stdout
     statuses, problem = asyncio.run(state())
     assert statuses == ["pending", "pending"] and problem is None  # the message, and the group's notice
+
+
+def test_tickets_list_shows_requests_waiting_without_a_team(tmp_path: Path) -> None:
+    """A request for a person with no commune configured is a ticket, listed with where it waits."""
+    chat = _run(["shell"], tmp_path, stdin="/canbo\ntôi quên mật khẩu 0912345678\nbản Ka Ai\n")
+    assert chat.returncode == 0 and "chưa được nối" in chat.stdout
+    assert _run(["communes", "add", "dan-hoa", "--name", "Dân Hóa", "--team", "telegram"], tmp_path).returncode == 2
+    listed = _run(["tickets", "list", "--open"], tmp_path)
+    assert listed.returncode == 0
+    [row, total] = listed.stdout.splitlines()
+    assert row.startswith("#1\t") and "(no commune)" in row and "queue (no team)" in row
+    assert "0912345678" not in listed.stdout and total == "1 tickets open"
+
+
+async def test_start_up_warns_about_every_commune_without_a_team(bot: BotContext, caplog: LogCaptureFixture) -> None:
+    import bot as composition
+
+    async with bot.sessions() as session, session.begin():
+        await save_commune(session, "dan-hoa", "Dân Hóa", team=telegram_team(-100))
+        await save_commune(session, "tan-hoa", "Tân Hóa")
+    with caplog.at_level(logging.WARNING, logger="caunoi"):
+        await composition._warn_about_unrouted_requests(bot, {})
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any("tan-hoa has no team chat" in w for w in warnings)
+    assert any("dan-hoa has its team on telegram, which is not configured" in w for w in warnings)

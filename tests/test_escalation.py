@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from handlers.context import BotContext
 from handlers.jobs import run_due_jobs
 from handlers.router import handle
 from models import Commune, FaqParaphrase, Member, OutboxMessage, Ticket, User
-from tests.fixtures import telegram_team
+from tests.fixtures import FakeClock, telegram_team
 
 GROUP = "-100500"
 RESIDENT = "7001"
@@ -26,19 +26,6 @@ OFFICER = "8002"
 STRANGER = "9999"
 # 09:00 in Quảng Trị (UTC+7): inside the default duty hours.
 MORNING = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

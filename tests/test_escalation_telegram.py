@@ -16,11 +16,11 @@ from core.database import create_engine, session_factory, upgrade_schema
 from core.delivery.worker import OutboxWorker
 from core.helpdesk.communes import save_commune
 from core.helpdesk.members import create_invite
+from fakes.telegram import FakeTelegram, button_press, group_message, private_message
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import Ticket
 from models.base import utcnow
-from tests.fake_telegram import FakeTelegram, button_press, group_message, private_message
 from tests.fixtures import card_message_id, telegram_team
 from tests.processes import bot_env, start_bot
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from core.database import create_engine, session_factory
 from core.delivery.worker import MAX_PARALLEL_SENDS
+from fakes.telegram import FakeTelegram, private_message
+from fakes.zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, signed_webhook, user_event
 from models import InboxEvent, OutboxMessage
-from tests.fake_telegram import FakeTelegram, private_message
-from tests.fake_zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, signed_webhook, user_event
 from tests.processes import bot_env, bot_process, free_port, kill_bot, stop_bot
 
 TOKEN = "123456:FAULT-TOKEN-abcdefgh"

@@ -9,7 +9,7 @@ from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Media, Outbound
 from handlers.context import BotContext
 from handlers.router import handle
 from models import DialogState, MessageLog
-from tests.conftest import say
+from tests.fixtures import say
 
 
 async def _log(ctx: BotContext) -> list[MessageLog]:
@@ -144,7 +144,7 @@ async def test_glossary_lookup_with_and_without_diacritics(bot: BotContext) -> N
 
 async def test_pending_choices_survive_a_new_context(bot: BotContext, database_url: str) -> None:
     from handlers.context import open_context
-    from tests.conftest import KNOWLEDGE_DIR
+    from tests.fixtures import KNOWLEDGE_DIR
 
     [reply] = await say(bot, "dinh danh", user="restarted")
     wanted = next(b.data for b in reply.choices()).removeprefix("faq:")
@@ -240,7 +240,7 @@ async def test_checklist_back_cancel_typed_numbers_and_free_text_in_between(bot:
 
 async def test_checklist_continues_after_a_restart(bot: BotContext, database_url: str) -> None:
     from handlers.context import open_context
-    from tests.conftest import KNOWLEDGE_DIR
+    from tests.fixtures import KNOWLEDGE_DIR
 
     await _press(bot, "ck:start", user="restart")
     await _press(bot, "ck:age:adult", user="restart")

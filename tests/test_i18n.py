@@ -8,6 +8,7 @@ from babel.messages.pofile import read_po
 from core.language.i18n import LOCALES_DIR, translator
 from core.settings import PROJECT_ROOT
 from handlers import replies
+from handlers.router import command_menu
 
 
 def test_template_is_current_and_every_message_is_translated_to_english() -> None:
@@ -16,7 +17,7 @@ def test_template_is_current_and_every_message_is_translated_to_english() -> Non
     in_code = {
         message[2]
         for folder in ("handlers", "conversations", "channels", "core")
-        for message in extract_from_dir(str(PROJECT_ROOT / folder), keywords={"_": None})
+        for message in extract_from_dir(str(PROJECT_ROOT / folder), keywords={"_": None, "N_": None})
     }
     assert in_code == template, "run the pybabel extract command from the README"
     with (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
@@ -33,4 +34,7 @@ def test_replies_follow_the_user_language() -> None:
 
 
 def test_unknown_languages_fall_back_to_vietnamese() -> None:
-    assert replies.help_text(translator("bru")).text == replies.help_text(translator("vi")).text
+    menu = command_menu()
+    assert replies.help_text(translator("bru"), menu).text == replies.help_text(translator("vi"), menu).text
+    english = replies.help_text(translator("en"), menu).text
+    assert all(f"/{name}:" in english for name, _text in menu) and "Bắt đầu" not in english

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.knowledge.faq import import_knowledge, intents_from_files, load_knowledge
 from handlers.context import BotContext
 from models import FaqEntry, FaqParaphrase
-from tests.conftest import KNOWLEDGE_DIR
+from tests.fixtures import KNOWLEDGE_DIR
 
 TOPICS = {
     "what_is_level2",

@@ -20,7 +20,7 @@ from core.messages import BUTTON, COMMAND, Inbound
 from handlers.context import BotContext
 from handlers.router import handle
 from models import DialogState, User
-from tests.conftest import KNOWLEDGE_DIR, say
+from tests.fixtures import KNOWLEDGE_DIR, say
 
 ACTIONS = {"answer", "clarify", "escalate", "smalltalk"}
 PROPERTY_SETTINGS = settings(

@@ -11,7 +11,7 @@ from core.language.evaluation import Report, evaluate, read_examples
 from core.language.matcher import Matcher
 from core.language.normalize import Normalizer
 from core.privacy import mask
-from tests.conftest import DATA_DIR, KNOWLEDGE_DIR
+from tests.fixtures import DATA_DIR, KNOWLEDGE_DIR
 
 STYLES = {"standard", "no_diacritics", "teencode", "dialect", "typos", "simple"}
 TOP1_TARGET = 0.95

@@ -6,7 +6,7 @@ import pytest
 
 from core.knowledge.faq import load_matching_data
 from core.language.normalize import CONCEPT_PREFIX, Normalizer, fold, has_marks
-from tests.conftest import KNOWLEDGE_DIR
+from tests.fixtures import KNOWLEDGE_DIR
 
 
 class WordsOnly:

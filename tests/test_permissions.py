@@ -5,7 +5,7 @@ Everything is driven through `handle(ctx, Inbound(...))` on a real database, as 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from handlers.context import BotContext
 from handlers.router import handle
 from handlers.team import INVALID_BUTTON
 from models import FaqParaphrase, Member, OutboxMessage, Ticket, TicketEvent, User
-from tests.fixtures import telegram_team
+from tests.fixtures import FakeClock, telegram_team
 
 GROUP = "-100500"
 OTHER_GROUP = "-100600"
@@ -41,19 +41,6 @@ PEOPLE: dict[str, tuple[str, str | None, str | None]] = {
 }
 ACTIONS = ("claim", "reply", "send", "teach", "police", "close", "view")
 STATES = ("unclaimed", "held")
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def expected(actor: str, action: str, state: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from core.privacy import CODE, ID_NUMBER, NUMBER, OLD_ID_NUMBER, PHONE, clean_for_storage, mask
-from tests.conftest import KNOWLEDGE_DIR
+from tests.fixtures import KNOWLEDGE_DIR
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from core.database import create_engine, session_factory
 from core.settings import PROJECT_ROOT
+from fakes.telegram import FakeTelegram, group_message, private_message
 from models import Base
-from tests.fake_telegram import FakeTelegram, group_message, private_message
 from tests.fixtures import recorded_card_id
 from tests.processes import bot_env, bot_process, free_port, stop_bot
 

@@ -13,10 +13,10 @@ from channels.telegram.sender import TelegramSender
 from channels.telegram.transport import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel, build_bot
 from core.delivery.worker import OutboxWorker
 from core.messages import Outbound
+from fakes.telegram import FakeTelegram, button_press, private_message
 from handlers.context import BotContext
 from handlers.runtime import background
 from models.base import utcnow
-from tests.fake_telegram import FakeTelegram, button_press, private_message
 from tests.fixtures import queue_message
 from tests.processes import bot_env, free_port, running_bot
 from web.server import build_web_app

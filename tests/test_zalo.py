@@ -26,10 +26,7 @@ from core.delivery.sender import RetryLater, Undeliverable
 from core.delivery.tokens import get_token
 from core.delivery.worker import OutboxWorker
 from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Button, Inbound, Media, Outbound
-from handlers.context import BotContext
-from handlers.runtime import background
-from models import ChannelToken, InboxEvent, MessageLog, User
-from tests.fake_zalo import (
+from fakes.zalo import (
     APP_ID,
     APP_SECRET,
     OA_SECRET_KEY,
@@ -38,6 +35,9 @@ from tests.fake_zalo import (
     signed_webhook,
     user_event,
 )
+from handlers.context import BotContext
+from handlers.runtime import background
+from models import ChannelToken, InboxEvent, MessageLog, User
 from tests.processes import bot_env, free_port, running_bot
 from web.server import build_web_app
 

@@ -20,11 +20,11 @@ from channels.zalo.webhook import WEBHOOK_PATH, ZaloChannel
 from core.delivery.worker import OutboxWorker
 from core.helpdesk.communes import save_commune
 from core.helpdesk.members import create_invite
+from fakes.telegram import FakeTelegram, group_message, private_message
+from fakes.zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, signed_webhook, user_event
 from handlers.context import BotContext
 from handlers.runtime import background
 from models import MessageLog, Ticket
-from tests.fake_telegram import FakeTelegram, group_message, private_message
-from tests.fake_zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, signed_webhook, user_event
 from tests.fixtures import card_message_id, telegram_team
 from web.server import build_web_app
 

@@ -8,16 +8,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery.sender import RetryLater, Undeliverable
 from core.delivery.tokens import get_token, release_refresh_lease, replace_tokens, seed_token, take_refresh_lease
-from core.settings import Settings
 from models import ChannelToken
 from models.base import utcnow
+
+if TYPE_CHECKING:
+    from channels.zalo.setup import ZaloSettings
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +86,15 @@ class ZaloClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, http: aiohttp.ClientSession, sessions: async_sessionmaker[AsyncSession]
+        cls, settings: ZaloSettings, http: aiohttp.ClientSession, sessions: async_sessionmaker[AsyncSession]
     ) -> ZaloClient:
         """A client configured from ZALO_* settings (ZALO_APP_ID and ZALO_APP_SECRET are required)."""
-        if not settings.zalo_app_id or not settings.zalo_app_secret:
+        if not settings.app_id or not settings.app_secret:
             raise ValueError("ZALO_APP_ID and ZALO_APP_SECRET are needed to refresh Zalo tokens")
         credentials = ZaloCredentials(
-            settings.zalo_app_id, settings.zalo_app_secret, settings.zalo_access_token, settings.zalo_refresh_token
+            settings.app_id, settings.app_secret, settings.access_token, settings.refresh_token
         )
-        return cls(http, sessions, credentials, api_url=settings.zalo_api_url, oauth_url=settings.zalo_oauth_url)
+        return cls(http, sessions, credentials, api_url=settings.api_url, oauth_url=settings.oauth_url)
 
     async def send(self, recipient_id: str, message_body: dict[str, Any]) -> str | None:
         """Send one CS message; returns Zalo's message id. Raises RetryLater or Undeliverable."""

@@ -267,7 +267,12 @@ class Inbox:
             await handler.give_up(held.body)
         try:
             async with self.sessions() as session, session.begin():
-                values = {"status": FAILED, "body": None, "attempts": held.attempts, "last_error": error}
+                values: dict[str, object] = {
+                    "status": FAILED,
+                    "body": None,
+                    "attempts": held.attempts,
+                    "last_error": error,
+                }
                 values |= {"handled_at": self.clock(), "lease_until": None}
                 await session.execute(update(InboxEvent).where(InboxEvent.id == held.id).values(**values))
         except Exception:
@@ -292,7 +297,9 @@ def _row(channel: str, event: Accepted, now: datetime, lease_until: datetime, ow
 def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
     """INSERT ... ON CONFLICT (channel, key) DO NOTHING, in the database's own dialect."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "key"])
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "key"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["channel", "key"])

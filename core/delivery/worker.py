@@ -23,8 +23,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery.outbox import (
@@ -49,6 +50,7 @@ from models import OutboxMessage
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
+OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)  # the Table itself, for one executemany of write-backs
 
 Clock = Callable[[], datetime]
 FailureHook = Callable[[AsyncSession, OutboxMessage, str], Awaitable[None]]
@@ -453,7 +455,7 @@ class OutboxWorker:
         now = self.clock()
         delivered = [o for o in outcomes if o.status == SENT]
         if delivered:
-            table = OutboxMessage.__table__
+            table = OUTBOX_TABLE
             statement = (
                 update(table)
                 .where(table.c.id == bindparam("row_id"), table.c.status == PENDING)

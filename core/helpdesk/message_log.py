@@ -89,7 +89,7 @@ async def record_outbound(
     session: AsyncSession, user: User, channel: str, reply: Outbound, created_at: datetime | None = None
 ) -> None:
     """Store a reply the bot sends (at the time of the message it answers, when given)."""
-    row = {
+    row: dict[str, object] = {
         "user_id": user.id,
         "channel": channel,
         "direction": OUTBOUND,

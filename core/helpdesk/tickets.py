@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.privacy import clean_for_storage
@@ -222,14 +222,14 @@ async def events(session: AsyncSession, ticket_id: int, limit: int = 10) -> list
     return list(reversed(list(await session.scalars(query.limit(limit)))))
 
 
-async def claim_due(session: AsyncSession, condition: object, values: dict[str, object]) -> list[int]:
+async def claim_due(session: AsyncSession, condition: ColumnElement[bool], values: dict[str, object]) -> list[int]:
     """Mark the tickets matching `condition` in one UPDATE and return their ids (a job's claim)."""
     result = await session.execute(
         update(Ticket)
         .where(condition)
         .values(**values)
         .execution_options(synchronize_session=False)
-        .returning(Ticket.id)  # type: ignore[arg-type]
+        .returning(Ticket.id)
     )
     return [row[0] for row in result]
 

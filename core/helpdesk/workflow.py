@@ -185,8 +185,8 @@ async def claim(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int)
     ticket, member = found
     if await claim_ticket(session, ticket.id, member, desk.clock()):
         text = f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân."
-        outgoing = [*_to_team(ticket, text), await refresh_card(session, desk, ticket)]
-        return Done(f"Bạn đã nhận #{ticket.id}.", _present(outgoing), ticket)
+        outgoing = [*_to_team(ticket, text), *await refresh_card(session, desk, ticket)]
+        return Done(f"Bạn đã nhận #{ticket.id}.", outgoing, ticket)
     if ticket.assignee_id == member.id:
         return Done(f"Bạn đang nhận #{ticket.id}.", ticket=ticket)
     holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
@@ -223,9 +223,9 @@ async def reply(
     attachments = [{"kind": m.kind} for m in media]
     add_event(session, ticket, "member", masked, now, member_id=member.id, attachments=attachments)
     await record_member_reply(session, ticket, now)
-    outgoing.append(await refresh_card(session, desk, ticket))
+    outgoing += await refresh_card(session, desk, ticket)
     notice = "⚠️ Ảnh/ghi âm chưa chuyển được sang kênh của người dân; hãy nhắn bằng chữ." if note else ""
-    return Done(notice, _present(outgoing), ticket)
+    return Done(notice, outgoing, ticket)
 
 
 async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
@@ -241,8 +241,8 @@ async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, tic
     outgoing = await _to_resident(session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
     add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
     await record_member_reply(session, ticket, now)
-    outgoing.append(await refresh_card(session, desk, ticket))
-    return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", _present(outgoing), ticket)
+    outgoing += await refresh_card(session, desk, ticket)
+    return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", outgoing, ticket)
 
 
 async def teach(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
@@ -270,8 +270,8 @@ async def hand_to_officers(session: AsyncSession, desk: Desk, actor: Actor, tick
         return Done(f"#{ticket.id} đã ở chỗ công an xã.", ticket=ticket)
     add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
     outgoing = await notify_officers(session, ticket, f"👮 #{ticket.id} được chuyển cho công an xã.")
-    outgoing.append(await refresh_card(session, desk, ticket))
-    return Done(f"Đã chuyển #{ticket.id} cho công an xã.", _present(outgoing), ticket)
+    outgoing += await refresh_card(session, desk, ticket)
+    return Done(f"Đã chuyển #{ticket.id} cho công an xã.", outgoing, ticket)
 
 
 async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
@@ -284,9 +284,9 @@ async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int)
     if closed is None:
         return Done(f"#{ticket.id} đã đóng rồi.", ticket=ticket)
     outgoing = [*_to_team(closed, f"✅ #{closed.id} đã đóng ({cards.member_label(member)}).")]
-    outgoing.append(await refresh_card(session, desk, closed))
+    outgoing += await refresh_card(session, desk, closed)
     outgoing += await _to_resident(session, closed, rating_request(translator(closed.language), closed))
-    return Done(f"Đã đóng #{closed.id}.", _present(outgoing), closed)
+    return Done(f"Đã đóng #{closed.id}.", outgoing, closed)
 
 
 async def view(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Outbound | None:
@@ -323,13 +323,14 @@ async def render_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> Outb
     return cards.card(ticket, conversation, desk.knowledge, name, desk.channel_label(ticket.channel), assignee)
 
 
-async def refresh_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> Outgoing | None:
-    """An edit of the card in the team chat so its status, holder and conversation are current."""
+async def refresh_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> list[Outgoing]:
+    """An edit of the card in the team chat so its status, holder and conversation are current (none
+    when the ticket has no team)."""
     team = team_of(ticket)
     if team is None:
-        return None
+        return []
     await session.flush()
-    return Outgoing(team, await render_card(session, desk, ticket), purpose=EDIT, thread=thread_of(ticket.id))
+    return [Outgoing(team, await render_card(session, desk, ticket), purpose=EDIT, thread=thread_of(ticket.id))]
 
 
 async def notify_officers(session: AsyncSession, ticket: Ticket, text: str, admins: bool = False) -> list[Outgoing]:
@@ -397,7 +398,7 @@ async def _hand_over_unanswered(
         if ticket is not None:
             text = f"⚠️ #{ticket_id} chưa được trả lời sau {hours:g} giờ: đã chuyển công an xã và báo quản trị."
             outgoing += await notify_officers(session, ticket, text, admins=True)
-            outgoing += _present([await refresh_card(session, desk, ticket)])
+            outgoing += await refresh_card(session, desk, ticket)
     return len(ids), outgoing
 
 
@@ -418,7 +419,7 @@ async def _close_silent(
         rating = rating_request(_, ticket)
         message = Outbound(notice.format(number=ticket_id, days=days) + "\n\n" + rating.text, buttons=rating.buttons)
         outgoing += await _to_resident(session, ticket, message)
-        outgoing += _present([await refresh_card(session, desk, ticket)])
+        outgoing += await refresh_card(session, desk, ticket)
         outgoing += _to_team(ticket, f"🔒 #{ticket_id} tự đóng: người dân im lặng {days:g} ngày.")
     return len(ids), outgoing
 
@@ -509,7 +510,3 @@ def _team_post(desk: Desk, ticket: Ticket, team: Address, text: str, media: tupl
 
 def _commune_name(commune: Commune | None, ticket: Ticket) -> str:
     return commune.name if commune is not None else (ticket.commune or "chưa rõ")
-
-
-def _present(outgoing: list[Outgoing | None]) -> list[Outgoing]:
-    return [item for item in outgoing if item is not None]

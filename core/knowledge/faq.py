@@ -183,7 +183,7 @@ async def export_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
     ).all()
     terms = (await session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.id))).all()
     category_rows = [{"id": c.id, "title": c.title, "order": c.position} for c in categories]
-    faq = [
+    faq: list[dict[str, Any]] = [
         {
             "id": e.id,
             "category": e.category_id,

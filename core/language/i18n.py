@@ -26,5 +26,5 @@ def translator(language: str) -> Translate:
 
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=None)
-    table = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    table = {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
     return lambda message: table.get(message, message)

@@ -250,7 +250,7 @@ def _spoken_number(words_before: list[str]) -> int | None:
     """The number spelled by the last words ("muoi bon" -> 14), or a trailing digit string."""
     if words_before and is_number(words_before[-1]):
         return int(words_before[-1])
-    values = []
+    values: list[int] = []
     for word in reversed(words_before[-2:]):
         if word not in _NUMBER_WORDS:
             break
