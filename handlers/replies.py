@@ -168,19 +168,6 @@ def not_understood(_: Translate, result: MatchResult | None = None) -> Outbound:
     )
 
 
-def human_requested(_: Translate) -> Outbound:
-    return Outbound(
-        _(
-            "Mình đã ghi lại yêu cầu gặp cán bộ của bạn để tổ công nghệ số và cán bộ xã xem.\n"
-            "Nếu việc gấp, bạn đến công an xã, hoặc hỏi tổ công nghệ số khi tổ về thôn.\n"
-            "Đừng gửi mã OTP hay mật khẩu cho ai, kể cả người xưng là cán bộ."
-        ),
-        buttons=((menu_button(_),),),
-        intent=HUMAN,
-        action="escalate",
-    )
-
-
 def smalltalk(_: Translate, entry: Entry, result: MatchResult) -> Outbound:
     return Outbound(
         entry.answer, buttons=((menu_button(_),),), intent=entry.id, confidence=result.confidence, action="smalltalk"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.knowledge.faq import import_knowledge, intents_from_files, load_knowledge
+from core.payloads import fits
 from handlers.context import BotContext
 from models import FaqEntry, FaqParaphrase
 from tests.fixtures import KNOWLEDGE_DIR
@@ -118,3 +119,13 @@ async def test_database_and_files_give_the_matcher_the_same_input(bot: BotContex
     from_files = {i.id: (set(i.texts), i.context) for i in intents_from_files(KNOWLEDGE_DIR)}
     from_database = {i.id: (set(i.texts), i.context) for i in knowledge.intents}
     assert from_database == from_files
+
+
+def test_every_faq_and_category_id_fits_in_every_button_that_carries_it() -> None:
+    """Ids travel in button data (at most 64 bytes on Telegram), up to a team button with a 9-digit ticket."""
+    categories = yaml.safe_load((KNOWLEDGE_DIR / "categories.yaml").read_text(encoding="utf-8"))
+    for entry in _faq():
+        assert fits("faq", entry["id"]) and fits("terms", entry["id"]), entry["id"]
+        assert fits("tv", "send", 999_999_999, entry["id"]) and fits("tv", "learn", 999_999_999, entry["id"])
+    for category in categories:
+        assert fits("cat", category["id"]), category["id"]

@@ -11,7 +11,6 @@ from core.messages import BUTTON, COMMAND, MEDIA, TEXT, Inbound, Media, Outbound
 from core.messages import split_text as split_at
 
 CHANNEL = "telegram"
-CALLBACK_DATA_LIMIT = 64
 _MEDIA_KINDS = ("voice", "audio", "photo", "video", "video_note", "sticker", "document", "location", "contact")
 
 
@@ -61,12 +60,6 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 
 def keyboard(reply: Outbound) -> InlineKeyboardMarkup | None:
-    """Inline buttons for a reply; a payload that would not fit Telegram's 64 bytes is a bug, not a button."""
-    rows = []
-    for row in reply.buttons:
-        buttons = [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-        for button in row:
-            if len(button.data.encode()) > CALLBACK_DATA_LIMIT:
-                raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {button.data!r}")
-        rows.append(buttons)
+    """Inline buttons for a reply (payloads were checked against Telegram's 64 bytes by `core.payloads`)."""
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
     return InlineKeyboardMarkup(rows) if rows else None

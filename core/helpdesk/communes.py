@@ -39,8 +39,3 @@ async def find_commune(session: AsyncSession, text: str) -> Commune | None:
         if wanted in {fold(commune.name), commune.slug.replace("-", " "), commune.slug}:
             return commune
     return None
-
-
-async def communes_without_team(session: AsyncSession) -> list[Commune]:
-    """Communes whose requests for a person can only wait in the queue (no team chat linked)."""
-    return [c for c in await list_communes(session) if not (c.team_channel and c.team_chat_id)]
