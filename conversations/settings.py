@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.dialog import N_, Command, Dialog, Turn
 from conversations.state import dialog_state, end_dialog, start_dialog
 from core.helpdesk.communes import find_commune, list_communes
-from core.language.i18n import Translate
+from core.language.i18n import Translate, translator
 from core.messages import Button, Outbound
 from core.payloads import fits, pack
 from core.privacy import mask
@@ -76,7 +76,7 @@ async def on_button(session: AsyncSession, user: User, parts: list[str], _: Tran
     kind, value = parts
     if kind == "lang" and state.step == "language" and value in LANGUAGES:
         user.language = value
-        return await _advance(session, user, state, _)
+        return await _advance(session, user, state, translator(value))  # the very next prompt speaks it
     if kind == "commune" and state.step == "commune":
         commune = await find_commune(session, value)
         if commune is not None:

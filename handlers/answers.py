@@ -9,25 +9,54 @@ from datetime import timedelta
 
 from conversations import checklist, settings
 from conversations.dialog import N_, Command, Dialog, Turn
-from core.helpdesk.message_log import feedback_since, last_reply_action, set_feedback
-from core.language.matcher import HUMAN, SMALLTALK_INTENTS
-from core.messages import Outbound
+from core.helpdesk.message_log import feedback_since, last_answered_question, last_reply_action, set_feedback
+from core.language.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
+from core.language.normalize import fold
+from core.messages import Button, Outbound
+from core.payloads import fits, pack
+from core.privacy import without_masks
 from handlers import intake, replies
 
+MAX_ASKED_WORDS = 6
+MIN_PROBLEM_WORDS = 3
+_PERSON_PLEASE = re.compile(
+    r"\b(?:(?:cho|muon|can|xin) (?:toi |em |minh |chau |con |tui )?(?:duoc )?"
+    r"(?:gap|noi chuyen voi|lien he voi|lien he) (?:can bo|nguoi that|nguoi ho tro|to ho tro)"
+    r"|gap (?:can bo|nguoi that) (?:giup|voi|di|nhe|nha|a)\b|can nguoi that giup)"
+)
+_ABOUT_MEETING = re.compile(r"\s*(?:o dau|khi nao|luc nao|the nao|bang cach nao|duoc khong|o mo|chua)\b")
+_WHAT_IS = re.compile(
+    r"^(?:(?:the nao la|giai thich(?: giup)?(?: tu)?|(?:tu|chu) )\s*(?P<after>[\w ]+?)"
+    r"|(?P<before>[\w ]+?)\s+(?:la gi|la cai gi|nghia la gi|co nghia la gi|la sao|la the nao))"
+    r"\s*(?:vay|the|a|ha|nhi|nhe|\?)*\s*\??$"
+)
+FOLLOW_UP_WINDOW = timedelta(minutes=30)
+MAX_FOLLOW_UP_WORDS = 8
+_FOLLOW_UP = re.compile(r"^(?:con|vay|the|neu|nhung|truong hop)\b")
+MIN_CLAUSE_WORDS = 3
+_CLAUSES = re.compile(r"[.?!;]+\s*|\s+(?:với lại|ngoài ra|thêm nữa|voi lai|ngoai ra|them nua)\s+")
 REPEATED_DOWN = 2
 REPEATED_DOWN_WINDOW = timedelta(minutes=30)
 _ROW_ID = re.compile(r"[0-9]{1,12}")
 
 
 async def answer_text(turn: Turn) -> list[Outbound]:
-    """A typed question: the answer, a choice of likely questions, or a person after a second miss."""
-    result, _ = turn.match, turn._
+    """A typed question: the answer, a choice of likely questions, or a person after a second miss.
+
+    A short follow-up ("còn con tôi thì sao") is read with the previous question; a message with two
+    questions gets the first answered and the second offered as a button."""
+    result, _ = await _in_context(turn), turn._
+    if _asks_for_a_person(turn.text):
+        return await intake.request_person(turn, reason="asked", problem=turn.masked.text)
     if result.intent == HUMAN:
         return await intake.request_person(turn, reason="asked")
     unclear = result.action == "escalate" and not result.out_of_scope
     if unclear and await last_reply_action(turn.session, turn.user.id) == "clarify":
         return await intake.request_person(turn, reason="not_understood", problem=turn.masked.text)
     knowledge = turn.desk.knowledge
+    asked_word = _asked_word(turn)
+    if asked_word is not None:
+        return [replies.glossary_result(_, asked_word, knowledge.glossary.lookup(asked_word, turn.user.language))]
     if result.action in {"answer", "smalltalk"} and result.intent in knowledge.entries:
         entry = knowledge.entries[result.intent]
         if result.intent in SMALLTALK_INTENTS:
@@ -35,6 +64,7 @@ async def answer_text(turn: Turn) -> list[Outbound]:
         else:
             hard = bool(knowledge.glossary.terms_in(entry.answer))
             reply = replies.answer(_, entry, result, question_id=turn.question_id, has_hard_words=hard)
+            reply = _offer_the_other_question(turn, entry.id, reply)
     elif result.action == "clarify":
         reply = replies.clarify(_, knowledge, result)
     else:
@@ -44,6 +74,67 @@ async def answer_text(turn: Turn) -> list[Outbound]:
     if await checklist.active(turn.session, turn.user.id) is not None:
         reply = replace(reply, buttons=(*reply.buttons, (checklist.resume_button(_),)))
     return [reply]
+
+
+async def _in_context(turn: Turn) -> MatchResult:
+    """The matcher's reading, or, for a short follow-up it cannot answer alone, the reading of the
+    previous answered question together with it (within `FOLLOW_UP_WINDOW`)."""
+    result = turn.match
+    follow_up = _FOLLOW_UP.match(fold(turn.text)) and len(turn.text.split()) <= MAX_FOLLOW_UP_WORDS
+    if result.action == "answer" or result.intent == HUMAN or not follow_up:
+        return result
+    since = turn.desk.clock() - FOLLOW_UP_WINDOW
+    previous = await last_answered_question(turn.session, turn.user.id, before_id=turn.question_id, since=since)
+    if previous is None:
+        return result
+    combined = turn.desk.knowledge.matcher.match(without_masks(f"{previous.text_masked} {turn.masked.text}"))
+    return combined if combined.action == "answer" else result
+
+
+def _offer_the_other_question(turn: Turn, answered: str, reply: Outbound) -> Outbound:
+    """When the message holds a second question the FAQ answers, a button for it above the others."""
+    parts = [p for p in _CLAUSES.split(turn.masked.text) if len(p.split()) >= MIN_CLAUSE_WORDS]
+    if len(parts) < 2:
+        return reply
+    knowledge = turn.desk.knowledge
+    for part in parts:
+        found = knowledge.matcher.match(without_masks(part))
+        if found.action == "answer" and found.intent not in {answered, HUMAN, *SMALLTALK_INTENTS}:
+            other = knowledge.entries.get(found.intent or "")
+            if other is not None and fits(replies.FAQ, other.id):
+                label = turn._("➕ Còn: {question}").format(question=other.question)[:60]
+                return replace(reply, buttons=((Button(label, pack(replies.FAQ, other.id)),), *reply.buttons))
+    return reply
+
+
+def _asks_for_a_person(text: str) -> bool:
+    """An explicit request for a person inside a longer message that says what it is about ("…, cho
+    tôi gặp cán bộ"), not a question about meeting one ("gặp cán bộ ở đâu")."""
+    folded = " ".join(fold(text).split())
+    found = _PERSON_PLEASE.search(folded)
+    if found is None or _ABOUT_MEETING.match(folded[found.end() :]) is not None:
+        return False
+    besides = folded[: found.start()] + " " + folded[found.end() :]
+    return len(besides.split()) >= MIN_PROBLEM_WORDS  # otherwise the intake asks what it is about
+
+
+def _asked_word(turn: Turn) -> str | None:
+    """A hard word asked about in free text ("otp là gì", "NFC nghĩa là gì", "thế nào là sinh trắc học"),
+    when it is a glossary term and not the very subject of the FAQ answer the matcher would give."""
+    found = _WHAT_IS.match(fold(turn.text).strip())
+    if found is None:
+        return None
+    word = (found.group("before") or found.group("after") or "").strip()
+    if not word or len(word.split()) > MAX_ASKED_WORDS:
+        return None
+    wanted = " ".join(word.split())
+    terms = turn.desk.knowledge.glossary.lookup(wanted, turn.user.language)
+    if not terms or wanted not in terms[0].forms:
+        return None
+    entry = turn.desk.knowledge.entries.get(turn.match.intent or "")
+    if turn.match.action == "answer" and entry is not None and wanted in fold(entry.question):
+        return None
+    return wanted
 
 
 async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] | None:
@@ -59,6 +150,8 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
     entry = knowledge.entries.get(parts[0]) if len(parts) == 1 else None
     if prefix == replies.FAQ and entry is not None:
         return [replies.answer(_, entry, has_hard_words=bool(knowledge.glossary.terms_in(entry.answer)))]
+    if prefix == replies.MORE and entry is not None and replies.split_answer(entry.answer)[1]:
+        return [replies.more(_, entry)]
     if prefix == replies.TERMS and entry is not None:
         terms = knowledge.glossary.terms_in(entry.answer, turn.user.language)
         return [replies.hard_words(_, terms)] if terms else None
@@ -127,6 +220,7 @@ DIALOG = Dialog(
         replies.GLOSSARY,
         replies.FAQ,
         replies.TERMS,
+        replies.MORE,
         replies.CATEGORY,
         replies.FEEDBACK,
     ),

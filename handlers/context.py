@@ -21,7 +21,7 @@ from core.knowledge.faq import (
     load_knowledge,
     load_matching_data,
 )
-from handlers.flood import FloodGuard
+from handlers.flood import PRESS_LIMIT, FloodGuard
 from models.base import utcnow
 
 
@@ -37,6 +37,7 @@ class BotContext:
     outbox_channels: frozenset[str] = frozenset()
     capabilities: dict[str, Capabilities] = field(default_factory=dict)
     flood: FloodGuard = field(default_factory=FloodGuard)
+    presses: FloodGuard = field(default_factory=lambda: FloodGuard(limit=PRESS_LIMIT))
     inbox: Inbox = field(init=False)
 
     def __post_init__(self) -> None:

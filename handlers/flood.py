@@ -1,4 +1,10 @@
-"""Per-resident flood guard, kept in memory: counting a minute of messages needs no database round trip."""
+"""Per-resident flood guard, kept in memory: counting a minute of messages needs no database round trip.
+
+Typed messages (text, commands, media) are counted against `LIMIT` a minute. Button presses are a
+resident clicking through a dialog, not flooding: they have their own, much larger allowance
+(`PRESS_LIMIT`), only there to stop a runaway script. Over a limit, the resident gets a gentle
+notice at most once a minute, and is answered again as soon as the last minute is back under it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from datetime import datetime, timedelta
 
 WINDOW = timedelta(minutes=1)
 LIMIT = 20
+PRESS_LIMIT = 120
 MAX_TRACKED = 50_000
 
 

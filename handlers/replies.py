@@ -19,6 +19,8 @@ FAQ = "faq"
 CATEGORY = "cat"
 FEEDBACK = "fb"
 TERMS = "terms"
+MORE = "more"
+MAIN_ANSWER_CHARS = 450
 CHECKLIST = "ck:start"
 
 
@@ -99,12 +101,16 @@ def answer(
     question_id: int | None = None,
     has_hard_words: bool = False,
 ) -> Outbound:
-    """An FAQ answer with its source and review date; feedback buttons when it answered a question."""
-    footer = _("Nguồn: {source}").format(source=entry.source) if entry.source else ""
+    """An FAQ answer for a phone screen: its first part (at most `MAIN_ANSWER_CHARS`) with a short
+    source and the review date, the rest behind "Xem thêm"; feedback buttons when it answered a question."""
+    main, rest = split_answer(entry.answer)
+    footer = _("Nguồn: {source}").format(source=short_source(entry.source)) if entry.source else ""
     if entry.reviewed_on:
         footer += " · " + _("cập nhật {date}").format(date=entry.reviewed_on.strftime("%d/%m/%Y"))
-    text = f"{entry.answer}\n\n{footer}".strip()
+    text = f"{main}\n\n{footer}".strip()
     rows: list[tuple[Button, ...]] = []
+    if rest:
+        rows.append((Button(_("📄 Xem thêm"), pack(MORE, entry.id)),))
     if question_id is not None:
         rows.append(
             (
@@ -122,6 +128,31 @@ def answer(
         confidence=result.confidence if result else None,
         action="answer",
     )
+
+
+def more(_: Translate, entry: Entry) -> Outbound:
+    """The rest of a long answer, with its full source."""
+    _main, rest = split_answer(entry.answer)
+    source = "\n\n" + _("Nguồn: {source}").format(source=entry.source) if entry.source else ""
+    return Outbound(f"{rest}{source}".strip(), buttons=((human_button(_), menu_button(_)),), intent=entry.id)
+
+
+def split_answer(text: str, limit: int = MAIN_ANSWER_CHARS) -> tuple[str, str]:
+    """The first part of an answer that fits `limit` (cut at a line, else a sentence, else a word), and the rest."""
+    if len(text) <= limit:
+        return text, ""
+    cut = text.rfind("\n", 0, limit)
+    if cut < limit // 3:
+        cut = text.rfind(". ", 0, limit) + 1
+    if cut < limit // 3:
+        cut = text.rfind(" ", 0, limit)
+    return text[:cut].rstrip(), text[cut:].strip()
+
+
+def short_source(source: str) -> str:
+    """The source's name without its details in brackets or after a semicolon, for the answer's footer."""
+    short = source.split("(", 1)[0].split(";", 1)[0].strip(" ,.")
+    return short or source
 
 
 def feedback_thanks(_: Translate) -> Outbound:

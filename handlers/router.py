@@ -16,7 +16,7 @@ from functools import cache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.dialog import Turn
-from conversations.options import remember_options, resolve_choice
+from conversations.options import matching_label, remember_options, resolve_choice
 from core.delivery.inbox import settle
 from core.delivery.outbox import enqueue_all
 from core.helpdesk.message_log import AlreadyRecorded, annotate, record_inbound, record_outbound
@@ -93,8 +93,10 @@ async def _queue_replies(
 
 
 def _flooding(ctx: BotContext, inbound: Inbound, _: Translate) -> list[Outbound] | None:
-    """Over the limit of messages a minute: one gentle 'please wait', then silence (all still logged)."""
-    verdict = ctx.flood.check(f"{inbound.channel}:{inbound.user_id}", inbound.received_at)
+    """Over the limit of typed messages (or, far higher, of presses) a minute: a gentle 'please wait' at
+    most once a minute, otherwise silence until the minute is back under it (all still logged)."""
+    guard = ctx.presses if inbound.kind == BUTTON else ctx.flood
+    verdict = guard.check(f"{inbound.channel}:{inbound.user_id}", inbound.received_at)
     if verdict == "ok":
         return None
     return [replace(replies.slow_down(_), action=FLOOD_ACTION)] if verdict == "warn" else []
@@ -111,7 +113,7 @@ async def _route(turn: Turn) -> list[Outbound]:
         return await intake.on_media(turn)
     if not any(ch.isalnum() for ch in turn.text):
         return [replies.empty_message(turn._)]
-    choice = await resolve_choice(turn.session, turn.user.id, turn.text)
+    choice = await resolve_choice(turn.session, turn.user.id, turn.text) or _menu_label(turn)
     if choice is not None:
         return await _button(turn, choice)
     for dialog in registry().dialogs:
@@ -141,6 +143,13 @@ async def _command(turn: Turn) -> list[Outbound]:
         return [replies.unknown_command(turn._, [c for c, _text in command_menu()])]
     turn.argument = argument
     return await found[1].handler(turn)
+
+
+def _menu_label(turn: Turn) -> str | None:
+    """A main-menu button's label typed as text ("Tôi cần làm gì?"), wherever the resident is."""
+    menu = replies.main_menu(turn._).choices()
+    index = matching_label(turn.text, [button.label for button in menu])
+    return menu[index].data if index is not None else None
 
 
 def _clean(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from conversations import checklist
+from core.language.i18n import translator
 from core.messages import BUTTON, COMMAND, MEDIA, Inbound, Media, Outbound
 from handlers.context import BotContext
 from handlers.router import handle
@@ -305,3 +306,104 @@ async def test_a_flood_gets_one_gentle_reply_and_everything_is_logged(bot: BotCo
     assert len(later) == 1 and later[0].intent == "install_app"
     inbound = [r for r in await _log(bot) if r.direction == "in"]
     assert len(inbound) == 26
+
+
+async def test_clicking_through_dialogs_is_never_taken_for_a_flood(bot: BotContext) -> None:
+    """A resident pressing a button every 2 s for two minutes (60 presses) is answered every time,
+    and typing is still limited on its own count; the notice comes back at most once a minute."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    presses = []
+    for n in range(60):
+        at = start + timedelta(seconds=2 * n)
+        presses.append(await handle(bot, Inbound("shell", "clicker", BUTTON, payload="menu", received_at=at)))
+    assert all(len(reply) == 1 and reply[0].action != "flood" for reply in presses)
+    typed = [await say(bot, f"câu {n}", user="clicker", received_at=start + timedelta(seconds=n)) for n in range(30)]
+    assert sum(1 for reply in typed if reply and reply[0].action == "flood") == 1
+    again = [
+        await say(bot, f"lại {n}", user="clicker", received_at=start + timedelta(seconds=61 + n)) for n in range(21)
+    ]
+    assert sum(1 for reply in again if reply and reply[0].action == "flood") == 1  # once a minute, not more
+    later = await say(bot, "tải vneid ở đâu", user="clicker", received_at=start + timedelta(minutes=5))
+    assert later and later[0].intent == "install_app"
+
+
+async def test_the_labels_on_screen_are_accepted_when_typed(bot: BotContext) -> None:
+    """Typing a button's label works like pressing it: in a dialog, tolerant of marks, case, emoji and a
+    slip; the main menu's labels work anywhere; a label that is not on screen is just text."""
+    [first] = await say(bot, "toi can lam gi", user="typist")
+    assert "Câu 1" in first.text
+    [second] = await say(bot, "tu 14 tuoi tro len", user="typist")
+    assert "Câu 2" in second.text
+    [third] = await say(bot, "Có rồi!", user="typist")
+    assert "Câu 3" in third.text
+    [fourth] = await say(bot, "khong hoac khng biet", user="typist")  # one slip in a long label
+    assert "Câu 4" in fourth.text
+    [answer] = await say(bot, "tải vneid ở đâu", user="other-typist")
+    assert answer.intent == "install_app"
+    [not_a_choice] = await say(bot, "có rồi", user="other-typist")
+    assert "Câu" not in not_a_choice.text
+
+
+async def test_a_hard_word_asked_in_free_text_gets_its_glossary_entry(bot: BotContext) -> None:
+    """ "otp là gì" is a glossary word, not the level-2 definition; an FAQ topic asked the same way
+    still gets its FAQ answer."""
+    [otp] = await say(bot, "otp là gì", user="words")
+    [term] = bot.knowledge.glossary.lookup("OTP")
+    assert term.explanation in otp.text and otp.intent is None
+    [nfc] = await say(bot, "NFC nghĩa là gì vậy", user="words")
+    assert bot.knowledge.glossary.lookup("NFC")[0].explanation in nfc.text
+    [level2] = await say(bot, "định danh điện tử mức 2 là gì", user="words")
+    assert level2.intent == "what_is_level2"
+
+
+async def test_a_request_for_a_person_inside_a_message_starts_the_intake_with_the_problem(bot: BotContext) -> None:
+    [ask] = await say(bot, "tôi cài VNeID rồi mà không đăng nhập được, cho tôi gặp cán bộ", user="asker")
+    assert "thôn" in ask.text  # the problem is known: only the village is asked
+    [opened] = await say(bot, "bản Ka Ai", user="asker")
+    assert "#1" in opened.text
+    [where] = await say(bot, "muốn gặp cán bộ ở đâu", user="asker-2")
+    assert "#" not in where.text and "thôn" not in where.text.split("\n")[0]
+
+
+async def test_choosing_english_speaks_english_from_the_next_prompt(bot: BotContext) -> None:
+    await handle(bot, Inbound("shell", "en-1", COMMAND, text="/caidat"))
+    prompt = await _press(bot, "st:lang:en", user="en-1")
+    assert (
+        prompt.text == translator("en")("Bạn ở xã nào? Chọn, hoặc gõ tên xã.") != "Bạn ở xã nào? Chọn, hoặc gõ tên xã."
+    )
+
+
+async def test_a_long_answer_fits_a_phone_screen_and_the_rest_is_one_press_away(bot: BotContext) -> None:
+    """Every answer over 450 characters shows its first part (with a short source) and a "Xem thêm"
+    button; the two parts together are the whole answer, nothing lost."""
+    long_entries = [e for e in bot.knowledge.entries.values() if len(e.answer) > 450]
+    assert long_entries
+    for entry in long_entries:
+        reply = await _press(bot, f"faq:{entry.id}", user="reader")
+        main = reply.text.split("\n\nNguồn:")[0]
+        assert len(main) <= 450 and f"more:{entry.id}" in [b.data for b in reply.choices()]
+        rest = await _press(bot, f"more:{entry.id}", user="reader")
+        rest_text = rest.text.split("\n\nNguồn:")[0]
+        assert " ".join(f"{main} {rest_text}".split()) == " ".join(entry.answer.split())
+        assert entry.source in rest.text
+    short = next(e for e in bot.knowledge.entries.values() if len(e.answer) <= 450 and e.source)
+    assert "more:" not in " ".join(b.data for b in (await _press(bot, f"faq:{short.id}", user="reader")).choices())
+
+
+async def test_a_short_follow_up_is_read_with_the_previous_question(bot: BotContext) -> None:
+    [first] = await say(bot, "quên passcode vneid", user="follow")
+    assert first.intent == "forgot_passcode"
+    assert bot.knowledge.matcher.match("còn mật khẩu thì sao").action != "answer"  # alone it is unclear
+    [follow] = await say(bot, "còn mật khẩu thì sao", user="follow")
+    assert follow.intent == "forgot_passcode"
+    [fresh] = await say(bot, "còn mật khẩu thì sao", user="newcomer")  # no earlier question: no context
+    assert fresh.intent != "forgot_passcode"
+
+
+async def test_a_second_question_in_the_message_is_offered_as_a_button(bot: BotContext) -> None:
+    [reply] = await say(bot, "quên mật khẩu vneid. với lại đổi số điện thoại thì làm sao", user="two")
+    offered = [b.data for b in reply.choices()]
+    assert reply.intent is not None and reply.intent != "changed_phone_number"
+    assert "faq:changed_phone_number" in offered and offered.index("faq:changed_phone_number") == 0

@@ -125,3 +125,18 @@ async def feedback_since(session: AsyncSession, user_id: int, value: str, since:
         MessageLog.created_at >= since,
     )
     return int(await session.scalar(query) or 0)
+
+
+async def last_answered_question(
+    session: AsyncSession, user_id: int, *, before_id: int | None, since: datetime
+) -> MessageLog | None:
+    """This user's latest question, before `before_id` and since a moment, that the bot answered from the FAQ."""
+    query = select(MessageLog).where(
+        MessageLog.user_id == user_id,
+        MessageLog.direction == INBOUND,
+        MessageLog.action == "answer",
+        MessageLog.created_at >= since,
+    )
+    if before_id is not None:
+        query = query.where(MessageLog.id < before_id)
+    return await session.scalar(query.order_by(MessageLog.id.desc()).limit(1))
