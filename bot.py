@@ -12,6 +12,9 @@ python bot.py communes add SLUG --name NAME [--team CHANNEL:CHAT_ID | --telegram
 python bot.py tickets list [--open]   every request for a person, with where it waits
 python bot.py invite create --commune SLUG --role volunteer|officer|admin
 python bot.py outbox retry [--dead]
+
+Output piped into a reader that stops early (`python bot.py ask ... | head -1`) ends the command quietly
+with exit status 141 (128 + SIGPIPE), as other Unix tools do.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
     from handlers.context import BotContext
 
 log = logging.getLogger("caunoi")
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,9 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+")
     sub.add_parser("match", help='read {"text": ...} JSON lines, write match results')
-    evaluate = sub.add_parser("eval", help="score the matcher on a TSV file (text, intent, style)")
-    evaluate.add_argument("file", type=Path)
+    evaluate = sub.add_parser(
+        "eval",
+        help="score the matcher on a TSV file (text, intent, style)",
+        description="Score the matcher on a labelled TSV file. Exit status: 0 when the targets are met, "
+        "1 when one is missed, 2 when the file is malformed.",
+    )
+    evaluate.add_argument(
+        "file",
+        type=Path,
+        help="UTF-8, tab-separated, first line the header text<TAB>intent<TAB>style; intent is an FAQ entry id, "
+        "or 'none' for an out-of-scope question (one the bot should not answer)",
+    )
     evaluate.add_argument("--failures", action="store_true", help="also list the misses")
+    evaluate.add_argument(
+        "--min-right", type=_percent, default=None, metavar="PCT", help="exit 1 when in-scope top-1 is below PCT"
+    )
+    evaluate.add_argument(
+        "--max-wrong", type=_percent, default=None, metavar="PCT", help="exit 1 when wrong answers are above PCT"
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     communes = sub.add_parser("communes", help="communes residents can choose")
@@ -83,7 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     kb.add_argument("action", choices=["import", "export", "pending", "approve", "reject"])
     kb.add_argument("ids", nargs="*", type=int, help="with approve/reject: the numbers shown by 'kb pending'")
     kb.add_argument("--dir", type=Path, default=None, help="folder (default: knowledge/)")
+    kb.add_argument("--force", action="store_true", help="export without --dir: overwrite the files in knowledge/")
     return parser
+
+
+def _percent(value: str) -> float:
+    """An argparse type: a percentage from 0 to 100."""
+    with suppress(ValueError):
+        if 0 <= (number := float(value)) <= 100:
+            return number
+    raise argparse.ArgumentTypeError(f"{value!r} is not a percentage from 0 to 100")
 
 
 @asynccontextmanager
@@ -139,23 +169,32 @@ async def _match(settings: Settings) -> int:
     return 0
 
 
-async def _eval(settings: Settings, path: Path, show_failures: bool) -> int:
-    from core.language.evaluation import evaluate, read_examples
+async def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the report on a labelled file; 1 when a --min-right or --max-wrong target is missed, 2 on a bad file."""
+    from core.language.evaluation import ExamplesError, evaluate, missed_targets, read_examples
     from core.privacy import mask
 
+    try:
+        examples = read_examples(args.file)
+    except ExamplesError as error:
+        print(f"eval: {error}", file=sys.stderr)
+        return 2
     async with _bot(settings) as ctx:
         matcher = ctx.knowledge.matcher
-    examples = read_examples(path)
     report = evaluate(examples, [matcher.match(mask(e.text).text) for e in examples])
     print("\n".join(report.lines()))
-    if show_failures:
+    if args.failures:
         print("\nmisses:")
         for example, result in report.failures:
             print(
                 f"  [{example.style}] {example.text!r}: want {example.intent}, got {result.intent} "
                 f"({result.action} {result.confidence:.2f} {result.suggestions})"
             )
-    return 0
+    sys.stdout.flush()  # the report before the verdict, when both go to one terminal
+    missed = missed_targets(report, args.min_right, args.max_wrong)
+    for target in missed:
+        print(f"eval: target missed: {target}", file=sys.stderr)
+    return 1 if missed else 0
 
 
 async def _shell(settings: Settings) -> int:
@@ -175,7 +214,7 @@ async def _db_upgrade(settings: Settings) -> int:
 async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
     """List, approve or reject the questions volunteers taught ("Dạy bot")."""
     from core.database import session_factory
-    from core.knowledge.editing import pending_paraphrases, review_paraphrases
+    from core.knowledge.editing import NotPending, pending_paraphrases, review_paraphrases
 
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
         if action == "pending":
@@ -185,18 +224,30 @@ async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
             print(f"{len(rows)} pending; approve with: python bot.py kb approve ID ...")
             return 0
         if not ids:
-            print(f"kb {action}: give the numbers shown by 'python bot.py kb pending'")
+            print(f"kb {action}: give the numbers shown by 'python bot.py kb pending'", file=sys.stderr)
             return 2
-        changed = await review_paraphrases(session, ids, approve=action == "approve")
-    print(f"{action}d {changed} of {len(ids)}; the bot learns approved questions at its next start")
+        try:
+            changed = await review_paraphrases(session, ids, approve=action == "approve")
+        except NotPending as error:
+            print(f"kb {action}: {error} (see 'python bot.py kb pending'); nothing was {action}d", file=sys.stderr)
+            return 2
+    print(f"{action}d {changed} of {len(set(ids))}; the bot learns approved questions at its next start")
     return 0
 
 
-async def _kb(settings: Settings, action: str, directory: Path | None) -> int:
+async def _kb(settings: Settings, action: str, directory: Path | None, force: bool) -> int:
+    """Import the knowledge files into the database, or export it to files (into knowledge/ only with force)."""
     from core.database import session_factory
     from core.knowledge.faq import export_knowledge, import_knowledge, knowledge_is_empty
 
     folder = directory or settings.knowledge_dir
+    if action == "export" and directory is None and not force:
+        print(
+            f"kb export: this would overwrite the files in {folder}; pass --dir D to write elsewhere, "
+            "or --force to overwrite them",
+            file=sys.stderr,
+        )
+        return 2
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
         if action == "import":
             report = await import_knowledge(session, folder)
@@ -231,7 +282,13 @@ async def _communes(settings: Settings, args: argparse.Namespace) -> int:
             commune = await save_commune(session, args.slug, args.name, team, args.default)
             print(f"saved {commune.slug}: {commune.name}" + (" (default)" if commune.is_default else ""))
         else:
-            for commune in await list_communes(session):
+            communes = await list_communes(session)
+            if not communes:
+                print(
+                    "no communes yet; add one with: python bot.py communes add SLUG --name NAME "
+                    "[--team CHANNEL:CHAT_ID] [--default]"
+                )
+            for commune in communes:
                 shown = f"{commune.team_channel}:{commune.team_chat_id}" if commune.team_chat_id else "no team (queue)"
                 print(f"{commune.slug}\t{commune.name}\tteam {shown}" + ("\tdefault" if commune.is_default else ""))
     return 0
@@ -378,6 +435,7 @@ async def _invite(settings: Settings, commune: str, role: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status (130 when interrupted, BROKEN_PIPE_EXIT when stdout's reader went away)."""
     args = build_parser().parse_args(argv)
     settings = Settings.load()
     configure_logging(settings.log_level, _all_secrets(settings))
@@ -392,31 +450,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             command = "shell"
     try:
-        if command == "run":
-            return asyncio.run(_run(settings))
-        if command == "shell":
-            return asyncio.run(_shell(settings))
-        if command == "ask":
-            return asyncio.run(_ask(settings, " ".join(args.question)))
-        if command == "match":
-            return asyncio.run(_match(settings))
-        if command == "eval":
-            return asyncio.run(_eval(settings, args.file, args.failures))
-        if command == "db":
-            return asyncio.run(_db_upgrade(settings))
-        if command == "communes":
-            return asyncio.run(_communes(settings, args))
-        if command == "invite":
-            return asyncio.run(_invite(settings, args.commune, args.role))
-        if command == "tickets":
-            return asyncio.run(_tickets(settings, args.open))
-        if command == "outbox":
-            return asyncio.run(_outbox_retry(settings, args.dead))
-        if args.action in {"pending", "approve", "reject"}:
-            return asyncio.run(_kb_review(settings, args.action, args.ids))
-        return asyncio.run(_kb(settings, args.action, args.dir))
+        code = asyncio.run(_command(settings, command, args))
+        sys.stdout.flush()  # a closed pipe shows here rather than as an error at interpreter exit
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _stdout_closed()
+    return code
+
+
+async def _command(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    """The chosen command's exit status."""
+    if command == "run":
+        return await _run(settings)
+    if command == "shell":
+        return await _shell(settings)
+    if command == "ask":
+        return await _ask(settings, " ".join(args.question))
+    if command == "match":
+        return await _match(settings)
+    if command == "eval":
+        return await _eval(settings, args)
+    if command == "db":
+        return await _db_upgrade(settings)
+    if command == "communes":
+        return await _communes(settings, args)
+    if command == "invite":
+        return await _invite(settings, args.commune, args.role)
+    if command == "tickets":
+        return await _tickets(settings, args.open)
+    if command == "outbox":
+        return await _outbox_retry(settings, args.dead)
+    if args.action in {"pending", "approve", "reject"}:
+        return await _kb_review(settings, args.action, args.ids)
+    return await _kb(settings, args.action, args.dir, args.force)
+
+
+def _stdout_closed() -> int:
+    """Stdout's reader stopped early (`| head`): drop the rest of the output, so that exiting raises no second
+    BrokenPipeError, and exit like a tool ended by SIGPIPE."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return BROKEN_PIPE_EXIT
 
 
 if __name__ == "__main__":

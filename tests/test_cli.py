@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from _pytest.logging import LogCaptureFixture
 
@@ -20,14 +21,23 @@ from tests.fixtures import telegram_team
 MATCH_KEYS = {"text", "intent", "confidence", "action", "suggestions"}
 
 
-def _run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "TELEGRAM_BOT_TOKEN": ""}
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a CLI run: a SQLite file in tmp_path, no channel."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        **extra,
+    }
+
+
+def _run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "bot.py"), *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env=_env(tmp_path, **env),
         cwd=tmp_path,
         timeout=120,
         check=False,
@@ -103,6 +113,80 @@ def test_eval_prints_the_report(tmp_path: Path) -> None:
         assert label in done.stdout
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("lam dinh danh o mo\twhere_to_register\tsimple\n", "the first line must be the header"),
+        ("text\tintent\tstyle\nlam dinh danh o mo\twhere_to_register\tsimple\nquên passcode\n", "line 3"),
+        ("text\tintent\tstyle\nlam dinh danh o mo\t\tsimple\n", "line 2"),
+        ("text\tintent\tstyle\n", "no rows"),
+        (None, "cannot read"),
+    ],
+    ids=["no-header", "short-row", "empty-intent", "header-only", "missing-file"],
+)
+def test_eval_rejects_a_malformed_file_in_one_line(tmp_path: Path, content: str | None, problem: str) -> None:
+    questions = tmp_path / "questions.tsv"
+    if content is not None:
+        questions.write_text(content, encoding="utf-8")
+    done = _run(["eval", str(questions)], tmp_path)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and problem in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_eval_help_names_the_header_and_the_out_of_scope_label(tmp_path: Path) -> None:
+    done = _run(["eval", "--help"], tmp_path)
+    assert done.returncode == 0
+    help_text = " ".join(done.stdout.split())
+    assert "text<TAB>intent<TAB>style" in help_text and "'none' for an out-of-scope question" in help_text
+    assert "--min-right PCT" in help_text and "--max-wrong PCT" in help_text
+
+
+def test_eval_targets_set_the_exit_status(tmp_path: Path) -> None:
+    """One right answer, one wrong (mislabelled on purpose) and one rejected: top-1 50%, wrong answers 50%."""
+    questions = tmp_path / "questions.tsv"
+    questions.write_text(
+        "text\tintent\tstyle\n"
+        "lam dinh danh o mo\twhere_to_register\tsimple\n"
+        "răng tui nỏ nhận được mã kích hoạt\twhere_to_register\tdialect\n"
+        "thời tiết mai ra sao\tnone\tsimple\n",
+        encoding="utf-8",
+    )
+    met = _run(["eval", str(questions), "--min-right", "50", "--max-wrong", "50"], tmp_path)
+    assert met.returncode == 0, met.stderr
+    assert "in-scope top-1: 50.0% (1/2)" in met.stdout and "wrong answers: 50.0% (1/2)" in met.stdout
+    too_few_right = _run(["eval", str(questions), "--min-right", "60"], tmp_path)
+    assert too_few_right.returncode == 1 and "in-scope top-1" in too_few_right.stdout
+    assert "--min-right 60%" in too_few_right.stderr and "max-wrong" not in too_few_right.stderr
+    too_many_wrong = _run(["eval", str(questions), "--max-wrong", "40"], tmp_path)
+    assert too_many_wrong.returncode == 1
+    assert "--max-wrong 40%" in too_many_wrong.stderr and "min-right" not in too_many_wrong.stderr
+    out_of_range = _run(["eval", str(questions), "--min-right", "150"], tmp_path)
+    assert out_of_range.returncode == 2 and "percentage from 0 to 100" in out_of_range.stderr
+
+
+@pytest.mark.parametrize("args", [["ask", "tải", "vneid", "ở", "đâu"], ["match"]], ids=["ask", "match"])
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path, args: list[str]) -> None:
+    """`python bot.py ask ... | head -1`: the reader is gone before the first line; exit 141, no traceback."""
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(json.dumps({"text": "xin chào"}) + "\n" + json.dumps({"text": "quên passcode"}) + "\n")
+    with lines.open() as stdin:
+        process = subprocess.Popen(
+            [sys.executable, str(PROJECT_ROOT / "bot.py"), *args],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(tmp_path),
+            cwd=tmp_path,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # long before the bot has loaded and printed anything
+        errors = process.stderr.read()
+        assert process.wait(timeout=120) == 141
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
+
+
 def test_run_serves_the_health_check_until_stopped(tmp_path: Path) -> None:
     import signal
     import socket
@@ -148,6 +232,12 @@ def test_communes_can_be_added_listed_and_offered(tmp_path: Path) -> None:
     assert listed[1].startswith("thuong-trach\tThượng Trạch")
     chat = _run(["shell"], tmp_path, "/caidat\n1\n").stdout
     assert "Dân Hóa" in chat and "Thượng Trạch" in chat
+
+
+def test_communes_list_without_communes_says_how_to_add_one(tmp_path: Path) -> None:
+    done = _run(["communes", "list"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("no communes yet") and "python bot.py communes add SLUG --name" in done.stdout
 
 
 def test_invite_codes_and_taught_questions_from_the_command_line(tmp_path: Path) -> None:
@@ -268,3 +358,57 @@ async def test_start_up_warns_about_every_commune_without_a_team(bot: BotContext
     warnings = [r.getMessage() for r in caplog.records]
     assert any("tan-hoa has no team chat" in w for w in warnings)
     assert any("dan-hoa has its team on telegram, which is not configured" in w for w in warnings)
+
+
+def _teach(tmp_path: Path, texts: list[str]) -> list[int]:
+    """Questions taught for the entry lost_id_card, pending review; their ids."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from core.database import create_engine, session_factory
+    from core.knowledge.editing import add_pending_paraphrase
+    from models import FaqParaphrase
+
+    async def teach() -> list[int]:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+        async with session_factory(engine)() as session, session.begin():
+            for text in texts:
+                assert await add_pending_paraphrase(session, "lost_id_card", text)
+            query = select(FaqParaphrase.id).where(FaqParaphrase.status == "pending").order_by(FaqParaphrase.id)
+            ids = list(await session.scalars(query))
+        await engine.dispose()
+        return ids
+
+    return asyncio.run(teach())
+
+
+def test_kb_review_of_an_id_not_pending_changes_nothing(tmp_path: Path) -> None:
+    assert _run(["kb", "import"], tmp_path).returncode == 0
+    first, second = _teach(tmp_path, ["mat the can cuoc roi phai lam sao a", "đánh rơi căn cước thì làm gì"])
+    for action in ["approve", "reject"]:
+        refused = _run(["kb", action, str(first), "999999"], tmp_path)
+        assert refused.returncode == 2 and "not pending: 999999 " in refused.stderr
+        assert "Traceback" not in refused.stderr and f"nothing was {action}d" in refused.stderr
+        assert "2 pending" in _run(["kb", "pending"], tmp_path).stdout
+    approved = _run(["kb", "approve", str(first), str(second)], tmp_path)
+    assert approved.returncode == 0 and "approved 2 of 2" in approved.stdout
+    again = _run(["kb", "reject", str(second)], tmp_path)
+    assert again.returncode == 2 and f"not pending: {second} " in again.stderr
+
+
+def test_kb_export_without_dir_refuses_to_overwrite_the_knowledge_folder(tmp_path: Path) -> None:
+    """KNOWLEDGE_DIR points at a copy, so that a failing test cannot overwrite the repository's files."""
+    import shutil
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    assert _run(["kb", "import"], tmp_path, KNOWLEDGE_DIR=str(knowledge)).returncode == 0
+    faq = (knowledge / "faq.yaml").read_bytes()
+    (knowledge / "categories.yaml").unlink()
+    refused = _run(["kb", "export"], tmp_path, KNOWLEDGE_DIR=str(knowledge))
+    assert refused.returncode == 2 and "--dir" in refused.stderr and "--force" in refused.stderr
+    assert not (knowledge / "categories.yaml").exists() and (knowledge / "faq.yaml").read_bytes() == faq
+    forced = _run(["kb", "export", "--force"], tmp_path, KNOWLEDGE_DIR=str(knowledge))
+    assert forced.returncode == 0, forced.stderr
+    assert (knowledge / "categories.yaml").exists()

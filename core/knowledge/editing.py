@@ -39,8 +39,24 @@ async def pending_paraphrases(session: AsyncSession) -> list[FaqParaphrase]:
     return list(await session.scalars(query))
 
 
+class NotPending(ValueError):
+    """Paraphrase ids given for review that are not waiting for it (unknown, or already reviewed)."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(f"not pending: {', '.join(map(str, ids))}")
+
+
 async def review_paraphrases(session: AsyncSession, ids: list[int], approve: bool) -> int:
-    """Approve (the matcher learns them at the next start) or reject pending paraphrases; how many changed."""
+    """Approve (the matcher learns them at the next start) or reject pending paraphrases; how many changed.
+
+    All or nothing: NotPending, and no change, when any of the ids is not pending."""
+    pending = set(
+        await session.scalars(
+            select(FaqParaphrase.id).where(FaqParaphrase.id.in_(ids), FaqParaphrase.status == PENDING)
+        )
+    )
+    if missing := sorted(set(ids) - pending):
+        raise NotPending(missing)
     query = update(FaqParaphrase).where(FaqParaphrase.id.in_(ids), FaqParaphrase.status == PENDING)
     if approve:
         result = await session.execute(query.values(status=ACTIVE))

@@ -7,10 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from core.language.matcher import MatchResult
 
 OUT_OF_SCOPE = "none"
+COLUMNS = ("text", "intent", "style")
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,33 @@ class Example:
         return self.intent != OUT_OF_SCOPE
 
 
+class ExamplesError(ValueError):
+    """A labelled question file that cannot be read: missing, not UTF-8, without the header, or a bad row."""
+
+
 def read_examples(path: Path) -> list[Example]:
-    """Rows of a TSV file with the header `text<TAB>intent<TAB>style`."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [Example(row["text"], row["intent"].strip(), row["style"].strip()) for row in reader]
+    """Rows of a UTF-8 TSV file with the header `text<TAB>intent<TAB>style`; ExamplesError when malformed."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            if not set(COLUMNS) <= set(reader.fieldnames or ()):
+                raise ExamplesError(f"{path}: the first line must be the header text<TAB>intent<TAB>style")
+            examples = [_example(path, reader.line_num, row) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ExamplesError(f"{path}: cannot read ({error})") from error
+    if not examples:
+        raise ExamplesError(f"{path}: no rows after the header")
+    return examples
+
+
+def _example(path: Path, line: int, row: dict[Any, Any]) -> Example:
+    """One data row: a value for every header column, and a non-empty text, intent and style."""
+    if None in row or None in row.values() or not all(row[column].strip() for column in COLUMNS):
+        raise ExamplesError(
+            f"{path} line {line}: expected one tab-separated value per header column, "
+            "with text, intent and style not empty"
+        )
+    return Example(row["text"], row["intent"].strip(), row["style"].strip())
 
 
 @dataclass
@@ -104,3 +128,15 @@ def evaluate(examples: Iterable[Example], results: Sequence[MatchResult]) -> Rep
         if failed:
             report.failures.append((example, result))
     return report
+
+
+def missed_targets(report: Report, min_right: float | None, max_wrong: float | None) -> list[str]:
+    """The targets (percentages, 0-100) the report misses: in-scope top-1 below min_right, wrong answers above
+    max_wrong; a target that is None is not checked."""
+    o = report.overall
+    missed = []
+    if min_right is not None and o.correct * 100 < min_right * o.in_scope:
+        missed.append(f"in-scope top-1 {o.top1:.1%} is below --min-right {min_right:g}%")
+    if max_wrong is not None and o.wrong * 100 > max_wrong * o.in_scope:
+        missed.append(f"wrong answers {o.wrong_rate:.1%} are above --max-wrong {max_wrong:g}%")
+    return missed
