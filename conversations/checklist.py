@@ -39,6 +39,12 @@ class Step:
     applies: Callable[[dict[str, str]], bool] = lambda answers: True
 
 
+def _is_child(answers: dict[str, str]) -> bool:
+    """Under 14: the parent or guardian registers with their own level-2 account and own SIM, so the
+    SIM and phone questions are about that adult, not the child."""
+    return answers.get("age") == "child"
+
+
 STEPS = (
     Step(
         "age",
@@ -54,11 +60,25 @@ STEPS = (
         "sim",
         lambda _: _("SIM điện thoại có đứng tên chính bạn (SIM chính chủ) không?"),
         lambda _: [(_("Có"), "yes"), (_("Không hoặc không biết"), "no")],
+        applies=lambda answers: not _is_child(answers),
+    ),
+    Step(
+        "parent_sim",
+        lambda _: _("SIM điện thoại của cha mẹ (hoặc người giám hộ) có đứng tên chính người đó không?"),
+        lambda _: [(_("Có"), "yes"), (_("Không hoặc không biết"), "no")],
+        applies=_is_child,
     ),
     Step(
         "phone",
         lambda _: _("Bạn có điện thoại thông minh (máy cảm ứng) không?"),
         lambda _: [(_("Có"), "yes"), (_("Không"), "no")],
+        applies=lambda answers: not _is_child(answers),
+    ),
+    Step(
+        "parent_phone",
+        lambda _: _("Cha mẹ hoặc người giám hộ có điện thoại thông minh (máy cảm ứng) không?"),
+        lambda _: [(_("Có"), "yes"), (_("Không"), "no")],
+        applies=_is_child,
     ),
     Step(
         "registered",
@@ -161,24 +181,85 @@ def plan(_: Translate, answers: dict[str, str]) -> Outbound:
     """A short personal plan from the answers, with the answers worth reading."""
     lines: list[str] = []
     links: list[str] = []
-    if answers.get("age") == "child":
-        lines.append(_("Trẻ dưới 14 tuổi: cha mẹ hoặc người giám hộ làm giúp."))
-        links.append("children_under_14")
+    child = _is_child(answers)
     card = answers.get("card")
+    has_card = card == "yes"
+    if child:
+        lines.append(
+            _(
+                "Trẻ dưới 14 tuổi: cha mẹ hoặc người giám hộ dùng tài khoản mức 2 và SIM đứng tên "
+                "chính mình để đăng ký mức 1 cho trẻ trên VNeID."
+            )
+        )
+        links.append("children_under_14")
     if card == "no":
-        lines.append(_("Chưa có thẻ căn cước gắn chip: đến công an xã làm thẻ; có thể làm định danh cùng lúc."))
+        lines.append(
+            _(
+                "Chưa có thẻ căn cước gắn chip: làm thẻ trước. Thẻ làm ở công an tỉnh hoặc điểm làm thẻ "
+                "do công an bố trí. Hỏi trưởng thôn hoặc xã lịch đợt làm thẻ gần nhất."
+            )
+        )
+        if not child:
+            lines.append(_("Khi làm thẻ, bạn có thể đăng ký định danh mức 2 cùng lúc."))
         links.append("no_chip_id")
     elif card == "lost":
-        lines.append(_("Mất thẻ: báo công an xã và làm lại thẻ."))
+        lines.append(
+            _(
+                "Mất thẻ: xin cấp lại thẻ trước. Đã có VNeID mức 2 thì xin trên ứng dụng "
+                "(Thủ tục hành chính > Cấp lại thẻ căn cước). Chưa có thì đến công an tỉnh "
+                "hoặc điểm làm thẻ do công an bố trí."
+            )
+        )
         links.append("lost_id_card")
     if answers.get("sim") == "no":
-        lines.append(_("SIM chưa đứng tên bạn: mang thẻ căn cước ra cửa hàng nhà mạng để chuẩn hóa thông tin."))
+        if has_card:
+            lines.append(
+                _(
+                    "SIM chưa đứng tên bạn: mang thẻ căn cước ra cửa hàng nhà mạng để sửa thông tin, "
+                    "sang tên SIM cho bạn hoặc làm SIM mới đứng tên bạn."
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "SIM chưa đứng tên bạn: khi có thẻ căn cước, mang thẻ ra cửa hàng nhà mạng để sang "
+                    "tên SIM cho bạn hoặc làm SIM mới đứng tên bạn."
+                )
+            )
+        links.append("sim_not_own_name")
+    if answers.get("parent_sim") == "no":
+        lines.append(
+            _(
+                "SIM chưa đứng tên cha mẹ (người giám hộ): người đó mang thẻ căn cước của mình ra cửa hàng "
+                "nhà mạng để sửa thông tin, sang tên SIM hoặc làm SIM mới đứng tên mình."
+            )
+        )
         links.append("sim_not_own_name")
     if answers.get("phone") == "no":
         lines.append(_("Không có máy cảm ứng: hỏi xã hoặc tổ công nghệ số về việc mượn máy."))
         links.append("free_sim_phone_loan")
+    if answers.get("parent_phone") == "no":
+        lines.append(_("Cha mẹ (người giám hộ) không có máy cảm ứng: hỏi xã hoặc tổ công nghệ số về việc mượn máy."))
+        links.append("free_sim_phone_loan")
     if answers.get("registered") == "no":
-        lines.append(_("Đi đăng ký ở công an xã, mang thẻ căn cước và điện thoại có SIM chính chủ. Không mất tiền."))
+        if child:
+            lines.append(
+                _(
+                    "Muốn làm mức 2 cho trẻ từ 6 tuổi: hỏi công an xã có cần đưa trẻ đến không và "
+                    "mang giấy tờ gì. Không mất tiền."
+                )
+            )
+        elif has_card:
+            lines.append(
+                _("Đi đăng ký ở công an xã, mang thẻ căn cước và điện thoại có SIM chính chủ. Không mất tiền.")
+            )
+        else:
+            lines.append(
+                _(
+                    "Chưa đăng ký lúc làm thẻ thì khi có thẻ, đến công an xã đăng ký, mang thẻ và điện thoại "
+                    "có SIM chính chủ. Không mất tiền."
+                )
+            )
         links += ["documents_needed", "where_to_register"]
     elif answers.get("sms") == "yes":
         lines.append(_("Đã được duyệt: kích hoạt tài khoản trên ứng dụng VNeID."))
