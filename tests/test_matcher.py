@@ -80,3 +80,12 @@ def test_an_empty_knowledge_base_hands_everything_to_a_person() -> None:
     empty = Matcher([], load_matching_data(KNOWLEDGE_DIR).lexicon)
     result = empty.match("làm định danh ở đâu")
     assert (result.intent, result.action) == (None, "escalate")
+
+
+def test_an_out_of_scope_group_does_not_swallow_a_short_in_scope_question(matcher: Matcher) -> None:
+    """Without a word only the out-of-scope group uses, a message it wins is offered as choices, not
+    refused: "quên mật khẩu" is most likely about VNeID here; "… facebook" is still out of scope."""
+    bare = matcher.match("quên mật khẩu")
+    assert bare.action == "clarify" and bare.suggestions[0] == "forgot_passcode" and not bare.out_of_scope
+    other_app = matcher.match("quên mật khẩu facebook")
+    assert other_app.action == "escalate" and other_app.out_of_scope

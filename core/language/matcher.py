@@ -128,6 +128,17 @@ class Matcher:
                     char_pool.update(set(char_features(context)))
             word_pools.append(word_pool)
             char_pools.append(char_pool)
+        in_scope_words = {
+            f for i, pool in zip(self.intent_ids, word_pools, strict=True) if not is_out_of_scope(i) for f in pool
+        }
+        # The words only an out-of-scope group uses ("facebook", "ngân hàng"): without one of them, a
+        # message the group wins is offered as a choice of questions instead of refused outright (a bare
+        # "quên mật khẩu" is most likely a VNeID question here).
+        self._foreign = {
+            i: frozenset(pool) - in_scope_words
+            for i, pool in zip(self.intent_ids, word_pools, strict=True)
+            if is_out_of_scope(i)
+        }
         word_idf = inverse_frequencies(word_pools)
         char_idf = inverse_frequencies(char_pools) if self._uses_chars else {}
         self._starts = np.asarray(starts, dtype=np.intp)
@@ -167,6 +178,10 @@ class Matcher:
         faq = [i for i in ranked if i != exclude and i not in SPECIAL_INTENTS and not is_out_of_scope(i)]
         return faq[:limit]
 
+    def _anchored(self, text: str, negative: str) -> bool:
+        """Whether the message uses a word of its own of this out-of-scope group."""
+        return bool(set(word_features(self.normalizer.tokens(text))) & self._foreign.get(negative, frozenset()))
+
     def match(self, text: str) -> MatchResult:
         """Rank the intents and apply the decision rule."""
         if not self.intent_ids:
@@ -177,14 +192,17 @@ class Matcher:
         top = float(scores[order[0]])
         runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
         t = self.thresholds
-        if is_out_of_scope(best):
-            return MatchResult(text, None, round(top, 4), "escalate", out_of_scope=True)
         faq_ranked = [
             i for i in order if not is_out_of_scope(self.intent_ids[i]) and self.intent_ids[i] not in SPECIAL_INTENTS
         ]
         suggestions = [
             self.intent_ids[i] for i in faq_ranked[:3] if float(scores[i]) >= max(top - t.suggest_gap, t.clarify * 0.75)
         ]
+        if is_out_of_scope(best):
+            if suggestions and not self._anchored(text, best):
+                offered = list(dict.fromkeys([*suggestions, *(self.intent_ids[i] for i in faq_ranked[:2])]))[:3]
+                return MatchResult(text, None, round(top, 4), "clarify", offered)
+            return MatchResult(text, None, round(top, 4), "escalate", out_of_scope=True)
         confidence = round(top, 4)
         if top >= t.answer and top >= runner_up * (1 + t.margin):
             if best in SMALLTALK_INTENTS:
