@@ -49,6 +49,19 @@ TOPICS = {
     "free_sim_phone_loan",
 }
 SPECIAL = {"human", "greeting", "thanks"}
+# Written and sourced, not yet answered: published once the evaluation sets label their questions.
+DRAFTS = {
+    "id_card_issue",
+    "id_card_lost_chip",
+    "sim_minor_subscriber",
+    "vneid_residence",
+    "vneid_passport",
+    "vneid_tax_social",
+    "vneid_driving_licence",
+    "bank_biometrics",
+    "vssid_confusion",
+    "lost_phone",
+}
 UNCONFIRMED = ["320/2026", "169/2025", "118/2025", "29/2026", "công an huyện", "công an cấp huyện"]
 
 
@@ -58,7 +71,8 @@ def _faq() -> list[dict]:
 
 def test_every_topic_and_special_intent_is_there_once() -> None:
     ids = [entry["id"] for entry in _faq()]
-    assert sorted(ids) == sorted(TOPICS | SPECIAL)
+    assert sorted(ids) == sorted(TOPICS | SPECIAL | DRAFTS)
+    assert {entry["id"] for entry in _faq() if entry["status"] == "draft"} == DRAFTS
 
 
 @pytest.mark.parametrize("entry", _faq(), ids=lambda e: e["id"])
@@ -68,7 +82,7 @@ def test_entry_is_short_sourced_reviewed_and_has_paraphrases(entry: dict) -> Non
     assert 0 < len(entry["answer"].strip()) <= 700
     assert entry["source"].strip()
     assert isinstance(entry["reviewed"], date)
-    assert entry["status"] == "published"
+    assert entry["status"] == ("draft" if entry["id"] in DRAFTS else "published")
     assert len(set(entry["paraphrases"])) >= 8
     for phrase in UNCONFIRMED:
         assert phrase not in entry["answer"], f"unconfirmed fact stated: {phrase}"
