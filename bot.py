@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--failures", action="store_true", help="also list the misses")
     evaluate.add_argument(
+        "--files",
+        action="store_true",
+        help="score the published entries of the knowledge/ files as they are now, instead of the database's FAQ "
+        "(which changes only with 'kb import' and includes approved taught questions)",
+    )
+    evaluate.add_argument(
         "--min-right", type=_percent, default=None, metavar="PCT", help="exit 1 when in-scope top-1 is below PCT"
     )
     evaluate.add_argument(
@@ -179,8 +185,14 @@ async def _eval(settings: Settings, args: argparse.Namespace) -> int:
     except ExamplesError as error:
         print(f"eval: {error}", file=sys.stderr)
         return 2
-    async with _bot(settings) as ctx:
-        matcher = ctx.knowledge.matcher
+    if args.files:
+        from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
+
+        folder = settings.knowledge_dir
+        matcher = build_matcher(intents_from_files(folder), load_matching_data(folder))
+    else:
+        async with _bot(settings) as ctx:
+            matcher = ctx.knowledge.matcher
     report = evaluate(examples, [matcher.match(mask(e.text).text) for e in examples])
     print("\n".join(report.lines()))
     if args.failures:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,4 +21,5 @@ class GlossaryTerm(Base):
     explanation: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text, default="")
     verified: Mapped[bool] = mapped_column(default=True)
+    reviewed_on: Mapped[date | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

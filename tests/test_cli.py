@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -399,8 +400,6 @@ def test_kb_review_of_an_id_not_pending_changes_nothing(tmp_path: Path) -> None:
 
 def test_kb_export_without_dir_refuses_to_overwrite_the_knowledge_folder(tmp_path: Path) -> None:
     """KNOWLEDGE_DIR points at a copy, so that a failing test cannot overwrite the repository's files."""
-    import shutil
-
     knowledge = tmp_path / "knowledge"
     shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
     assert _run(["kb", "import"], tmp_path, KNOWLEDGE_DIR=str(knowledge)).returncode == 0
@@ -412,3 +411,23 @@ def test_kb_export_without_dir_refuses_to_overwrite_the_knowledge_folder(tmp_pat
     forced = _run(["kb", "export", "--force"], tmp_path, KNOWLEDGE_DIR=str(knowledge))
     assert forced.returncode == 0, forced.stderr
     assert (knowledge / "categories.yaml").exists()
+
+
+def test_eval_files_scores_the_knowledge_files_as_they_are_now(tmp_path: Path) -> None:
+    """`eval` scores the database's FAQ, imported at the first start; `eval --files` the files as edited since."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    questions = tmp_path / "questions.tsv"
+    questions.write_text("text\tintent\tstyle\nlam dinh danh o mo\twhere_to_register\tsimple\n", encoding="utf-8")
+    first = _run(["eval", str(questions)], tmp_path, KNOWLEDGE_DIR=str(knowledge))
+    assert "in-scope top-1: 100.0% (1/1)" in first.stdout, first.stderr
+    faq = knowledge / "faq.yaml"
+    entries = yaml.safe_load(faq.read_text(encoding="utf-8"))
+    for entry in entries:
+        if entry["id"] == "where_to_register":
+            entry["status"] = "draft"
+    faq.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    stale = _run(["eval", str(questions)], tmp_path, KNOWLEDGE_DIR=str(knowledge))
+    fresh = _run(["eval", "--files", str(questions)], tmp_path, KNOWLEDGE_DIR=str(knowledge))
+    assert "in-scope top-1: 100.0% (1/1)" in stale.stdout
+    assert "in-scope top-1: 0.0% (0/1)" in fresh.stdout, fresh.stdout

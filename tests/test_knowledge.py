@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import yaml
@@ -143,3 +144,14 @@ def test_every_faq_and_category_id_fits_in_every_button_that_carries_it() -> Non
         assert fits("tv", "send", 999_999_999, entry["id"]) and fits("tv", "learn", 999_999_999, entry["id"])
     for category in categories:
         assert fits("cat", category["id"]), category["id"]
+
+
+async def test_glossary_review_dates_survive_import_and_export(bot: BotContext, tmp_path: Path) -> None:
+    from core.knowledge.faq import export_knowledge
+
+    async with bot.sessions() as session, session.begin():
+        await export_knowledge(session, tmp_path)
+    exported = yaml.safe_load((tmp_path / "glossary.yaml").read_text(encoding="utf-8"))
+    shipped = yaml.safe_load((KNOWLEDGE_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    assert {t["term"]: t.get("reviewed") for t in exported} == {t["term"]: t.get("reviewed") for t in shipped}
+    assert all(isinstance(t.get("reviewed"), date) for t in exported)

@@ -162,6 +162,7 @@ async def import_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
         term.explanation = item["explanation"].strip()
         term.source = item.get("source", "")
         term.verified = bool(item.get("verified", True))
+        term.reviewed_on = _as_date(item.get("reviewed"))
         session.add(term)
     await session.flush()
     return ImportReport(len(categories), len(entries), paraphrase_count, len(terms))
@@ -204,6 +205,7 @@ async def export_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
             "lang": t.lang,
             "source": t.source,
             "verified": t.verified,
+            "reviewed": t.reviewed_on,
         }
         for t in terms
     ]
