@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import os
 import random
-import signal
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+# The fake Telegram Bot API server and its update builders (shared with the tests, not imported from them).
+from benchmarks.harness import percentile, start_bot, stop_bot
 from core.database import create_engine, session_factory, upgrade_schema
 from core.delivery.worker import IDLE_WAKE_SECONDS
 from core.helpdesk.communes import save_commune
@@ -52,13 +53,10 @@ from core.language.matcher import HUMAN
 from core.messages import Address
 from core.privacy import mask, without_masks
 from core.settings import PROJECT_ROOT
-
-# The fake Telegram Bot API server and its update builders (shared with the tests, not imported from them).
 from fakes.telegram import Call, FakeTelegram, group_message, private_message
 from models import OutboxThread
 from models.base import utcnow
 
-TOKEN = "123456:BENCH-RELAY"
 COMMUNE = "thuong-trach"
 GROUP = -100777
 RESIDENT = 4242  # has the open ticket: volunteers' replies are relayed to this chat
@@ -69,15 +67,10 @@ SETUP_SECONDS = 60  # bound on each set-up step and on each measured wait
 ANSWER_PAUSE_SECONDS = 0.3  # between a relay's arrival and the next question: its card edit settles
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _summary(values: list[float]) -> str:
     return (
-        f"n={len(values)}  p50 {statistics.median(values):7.1f}  p90 {_percentile(values, 0.90):7.1f}  "
-        f"p99 {_percentile(values, 0.99):7.1f}  max {max(values):7.1f}  (ms)"
+        f"n={len(values)}  p50 {statistics.median(values):7.1f}  p90 {percentile(values, 0.90):7.1f}  "
+        f"p99 {percentile(values, 0.99):7.1f}  max {max(values):7.1f}  (ms)"
     )
 
 
@@ -148,54 +141,6 @@ async def card_message_id(url: str, ticket_id: int) -> int:
 
 
 # --- the bot process --------------------------------------------------------------------------
-
-
-async def start_bot(
-    fake: FakeTelegram, database_url: str, folder: Path, max_per_second: int
-) -> asyncio.subprocess.Process:
-    """`bot.py run` with polling against the fake server, once its log says polling started."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": fake.url,
-        "TELEGRAM_WEBHOOK_URL": "",
-        "ZALO_OA_SECRET_KEY": "",
-        "WEB_PORT": "0",
-        "LOG_LEVEL": "INFO",
-        "TELEGRAM_MAX_PER_SECOND": str(max_per_second),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PROJECT_ROOT / "bot.py"), "run", env=env, stderr=asyncio.subprocess.PIPE, cwd=folder
-    )
-    assert process.stderr is not None
-    while b"Telegram polling started" not in (line := await process.stderr.readline()):
-        if not line:
-            raise SystemExit("bot.py ended before polling started")
-        if not line.startswith(b"20") or b"ERROR" in line:
-            sys.stderr.write(line.decode(errors="replace"))
-    asyncio.get_running_loop().create_task(_drain(process))
-    return process
-
-
-async def _drain(process: asyncio.subprocess.Process) -> None:
-    """Keep reading the bot's log so it never blocks; show its errors and warnings."""
-    assert process.stderr is not None
-    while line := await process.stderr.readline():
-        if not line.startswith(b"20") or b"ERROR" in line or b"WARNING" in line:
-            sys.stderr.write(line.decode(errors="replace"))
-
-
-async def stop_bot(process: asyncio.subprocess.Process) -> None:
-    """Ctrl-C and a clean exit; killed if it has not ended within 30 s."""
-    if process.returncode is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        await asyncio.wait_for(process.wait(), 30)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
 
 
 # --- talking to the bot through the fake server -----------------------------------------------

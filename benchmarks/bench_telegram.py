@@ -23,46 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.harness import percentile, start_bot, stop_bot
 from core.language.evaluation import read_examples
 from core.settings import PROJECT_ROOT
 from fakes.telegram import FakeTelegram, private_message
-
-TOKEN = "123456:BENCH"
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-async def _run_bot(fake: FakeTelegram, folder: str, max_per_second: int) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bench.db",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": fake.url,
-        "TELEGRAM_WEBHOOK_URL": "",
-        "WEB_PORT": "0",
-        "LOG_LEVEL": "INFO",
-        "TELEGRAM_MAX_PER_SECOND": str(max_per_second),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PROJECT_ROOT / "bot.py"), "run", env=env, stderr=asyncio.subprocess.PIPE, cwd=folder
-    )
-    assert process.stderr is not None
-    while b"Telegram polling started" not in (line := await process.stderr.readline()):
-        if not line:
-            raise SystemExit("bot.py ended before polling started")
-    asyncio.get_running_loop().create_task(_drain(process))
-    return process
-
-
-async def _drain(process: asyncio.subprocess.Process) -> None:
-    """Keep reading the bot's log so it never blocks; show its errors."""
-    assert process.stderr is not None
-    while line := await process.stderr.readline():
-        if not line.startswith(b"20") or b"ERROR" in line:
-            sys.stderr.write(line.decode(errors="replace"))
 
 
 def _peak_memory_mb(pid: int) -> float:
@@ -127,15 +91,14 @@ async def main() -> None:
     fake = FakeTelegram(stamp_calls=True, wait_seconds=300)
     await fake.start()
     with tempfile.TemporaryDirectory() as folder:
-        process = await _run_bot(fake, folder, args.max_per_second)
+        process = await start_bot(fake, f"sqlite+aiosqlite:///{folder}/bench.db", folder, args.max_per_second)
         try:
             await _burst(fake, questions, 20, 2, first_id=9_000)
             throughput = await _burst(fake, questions, args.residents, args.messages, first_id=10_000)
             latencies = await _steady(fake, questions, args.residents, args.steady, first_id=20_000, rate=args.rate)
             peak = _peak_memory_mb(process.pid)
         finally:
-            process.terminate()
-            await process.wait()
+            await stop_bot(process)
             await fake.close()
     print(
         f"machine: {os.cpu_count()} cores; bot.py run on SQLite, polling a fake Bot API on 127.0.0.1; "
@@ -146,7 +109,7 @@ async def main() -> None:
     )
     print(
         f"steady {args.rate:.0f} updates/s, {len(latencies)} updates: update -> sendMessage "
-        f"p50 {statistics.median(latencies):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms"
+        f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms"
     )
     print(f"bot process peak memory: {peak:.0f} MB")
 
