@@ -31,6 +31,7 @@ MAX_PLACE_CHARS = 128
 MAX_PLACE_WORDS = 6
 FOR_A_PERSON = frozenset({"voice", "audio", "photo", "video", "video_note", "document"})
 _STARS = re.compile(r"[1-5]")
+OPEN_TICKET = "caunoi.open_ticket"  # session.info key: one unit of work is one turn of one resident
 
 
 async def request_person(
@@ -43,7 +44,7 @@ async def request_person(
 ) -> list[Outbound]:
     """A resident wants a person: continue their open ticket, or ask what it is about and open one."""
     session, user, _ = turn.session, turn.user, turn._
-    ticket = await open_ticket_of(session, user.id)
+    ticket = await _open_ticket(turn)
     if ticket is not None:
         ticket.detached = False
         if problem or media:
@@ -72,7 +73,7 @@ async def on_media(turn: Turn) -> list[Outbound]:
     """Voice notes, photos and files go to a person (most who send them cannot type); stickers get a kind word."""
     caption = turn.masked.text
     media = turn.inbound.media
-    ticket = await open_ticket_of(turn.session, turn.user.id)
+    ticket = await _open_ticket(turn)
     if ticket is not None and not ticket.detached:
         return _relay(turn, ticket, caption, media)
     if media and media[0].kind in FOR_A_PERSON:
@@ -80,10 +81,18 @@ async def on_media(turn: Turn) -> list[Outbound]:
     return [replies.media_received(turn._, media[0].kind if media else "file")]
 
 
+async def _open_ticket(turn: Turn) -> Ticket | None:
+    """The resident's open ticket, looked up once per turn (deciding and answering both ask)."""
+    if OPEN_TICKET not in turn.session.info:
+        turn.session.info[OPEN_TICKET] = await open_ticket_of(turn.session, turn.user.id)
+    ticket: Ticket | None = turn.session.info[OPEN_TICKET]
+    return ticket
+
+
 async def _wants_text(turn: Turn) -> bool:
     """An open ticket takes every message; the intake takes a description of the problem, or a short
     place name (a question the bot can answer is answered instead, and the intake waits)."""
-    ticket = await open_ticket_of(turn.session, turn.user.id)
+    ticket = await _open_ticket(turn)
     if ticket is not None and not ticket.detached:
         return True
     state = await dialog_state(turn.session, turn.user.id, DIALOG_NAME)
@@ -95,7 +104,7 @@ async def _wants_text(turn: Turn) -> bool:
 async def _on_text(turn: Turn) -> list[Outbound]:
     """A message on the open ticket, or a typed answer to the intake's current question."""
     session, user = turn.session, turn.user
-    ticket = await open_ticket_of(session, user.id)
+    ticket = await _open_ticket(turn)
     if ticket is not None and not ticket.detached:
         return _relay(turn, ticket, turn.masked.text, ())
     state = await dialog_state(session, user.id, DIALOG_NAME)
@@ -123,7 +132,7 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
         return [await _rate(turn, parts)]
     action = parts[0] if prefix == PREFIX and len(parts) == 1 else None
     if action == "back":
-        ticket = await open_ticket_of(session, user.id)
+        ticket = await _open_ticket(turn)
         if ticket is not None:
             ticket.detached = True
         return [replies.main_menu(_, _("Được rồi, bạn cứ hỏi bot. Khi cán bộ trả lời, tin sẽ đến đây."))]
@@ -172,6 +181,7 @@ async def _open(turn: Turn, data: dict) -> list[Outbound]:
         media=media,
     )
     turn.outgoing += opened.outgoing
+    turn.session.info[OPEN_TICKET] = opened.ticket
     reply = _opened(_, opened)
     guess = turn.desk.knowledge.entries.get(data.get("intent") or "")
     if guess is not None:
@@ -182,7 +192,7 @@ async def _open(turn: Turn, data: dict) -> list[Outbound]:
 
 def _opened(_: Translate, opened: workflow.Opened) -> Outbound:
     ticket, commune = opened.ticket, opened.commune
-    if opened.route == workflow.TO_TEAM and commune is not None:
+    if commune is not None and workflow.team_of(ticket) is not None:
         text = _(
             "Đã gửi yêu cầu #{number} tới tổ hỗ trợ xã {commune}. Cán bộ sẽ trả lời ngay trong cuộc trò chuyện này."
         )

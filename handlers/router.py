@@ -38,9 +38,10 @@ def registry() -> Registry:
     return build_registry()
 
 
-def command_menu() -> list[tuple[str, str]]:
-    """The commands residents see in the platform's menu."""
-    return registry().menu()
+@cache
+def command_menu() -> tuple[tuple[str, str], ...]:
+    """The commands residents see in the platform's menu (and in /help)."""
+    return tuple(registry().menu())
 
 
 async def handle(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
@@ -66,7 +67,7 @@ async def _handle_once(ctx: BotContext, inbound: Inbound) -> list[Outbound]:
         user = await get_or_create_user(session, inbound.channel, inbound.user_id)
         logged = await record_inbound(session, user, inbound)
         _ = translator(user.language)
-        turn = Turn(ctx.desk, session, user, inbound, _, question_id=logged.id, menu=tuple(command_menu()))
+        turn = Turn(ctx.desk, session, user, inbound, _, question_id=logged.id, menu=command_menu())
         if (flooding := _flooding(ctx, inbound, _)) is not None:
             out = flooding
         else:

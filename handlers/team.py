@@ -38,7 +38,8 @@ async def on_team_message(desk: Desk, session: AsyncSession, inbound: Inbound) -
         return []
     actor = Actor(inbound.channel, inbound.user_id)
     done = await workflow.reply(session, desk, actor, ticket_id, inbound.text, inbound.media)
-    return [Outbound(text, reply_to=inbound.reply_to) for text in await _apply(session, done) if text]
+    notice = await _apply(session, done)
+    return [Outbound(notice, reply_to=inbound.reply_to)] if notice else []
 
 
 async def on_button(desk: Desk, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
@@ -52,7 +53,7 @@ async def on_button(desk: Desk, session: AsyncSession, inbound: Inbound) -> list
     if action in {cards.TEMPLATES, cards.TEACH}:
         return [await _faq_choices(desk, session, actor, ticket_id, action)]
     done = await _ACTIONS[action](desk, session, actor, ticket_id, extra)
-    return [cards.toast(text) for text in await _apply(session, done)]
+    return [cards.toast(await _apply(session, done))]
 
 
 async def _faq_choices(desk: Desk, session: AsyncSession, actor: Actor, ticket_id: int, action: str) -> Outbound:
@@ -71,10 +72,10 @@ async def _faq_choices(desk: Desk, session: AsyncSession, actor: Actor, ticket_i
     return cards.choose_faq(ticket, desk.knowledge, suggestions, cards.LEARN, intro)
 
 
-async def _apply(session: AsyncSession, done: Done) -> list[str]:
+async def _apply(session: AsyncSession, done: Done) -> str:
     """Queue what an action caused; what the acting member is told."""
     await enqueue_all(session, done.outgoing)
-    return [done.notice]
+    return done.notice
 
 
 async def _claim(desk: Desk, session: AsyncSession, actor: Actor, ticket_id: int, _extra: str) -> Done:

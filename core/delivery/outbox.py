@@ -61,10 +61,10 @@ async def enqueue_all(session: AsyncSession, outgoing: Iterable[Outgoing]) -> in
     if not rows:
         return 0
     await session.execute(insert(OutboxMessage), rows)
-    if not session.info.get(ENQUEUED):
-        session.info[ENQUEUED] = True
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    session.info[ENQUEUED] = True  # read by `watch_commits` once the transaction ends
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered at commit, and only once per transaction however often it is sent.
+        await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
     return len(rows)
 
 

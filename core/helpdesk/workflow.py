@@ -58,11 +58,6 @@ REFUSED = (
 )
 RATE_PREFIX = "rt"
 THREAD_PREFIX = "ticket:"
-# How a request reached people: its commune's team chat, the commune's queue (no team linked), or
-# the queue of no commune (none configured yet).
-TO_TEAM = "team"
-TO_COMMUNE_QUEUE = "commune_queue"
-TO_UNROUTED_QUEUE = "unrouted_queue"
 
 
 @dataclass(frozen=True)
@@ -99,16 +94,15 @@ class Done:
 
     notice: str
     outgoing: list[Outgoing] = field(default_factory=list)
-    ticket: Ticket | None = None
 
 
 @dataclass
 class Opened:
-    """A new ticket, where it went (`TO_TEAM`, `TO_COMMUNE_QUEUE`, `TO_UNROUTED_QUEUE`), and what it causes."""
+    """A new ticket, its commune (None when none is configured) and what it causes; without a team chat
+    (`team_of` is None) it waits in the queue."""
 
     ticket: Ticket
     commune: Commune | None
-    route: str
     outgoing: list[Outgoing]
 
 
@@ -131,13 +125,6 @@ def team_of(ticket: Ticket) -> Address | None:
     return None
 
 
-def team_address(commune: Commune) -> Address | None:
-    """A commune's team chat, if one is linked."""
-    if commune.team_channel and commune.team_chat_id:
-        return Address(commune.team_channel, commune.team_chat_id, group=True)
-    return None
-
-
 async def open_request(
     session: AsyncSession,
     desk: Desk,
@@ -155,14 +142,14 @@ async def open_request(
     event = add_event(session, ticket, "resident", problem, now, attachments=[{"kind": m.kind} for m in media])
     team = team_of(ticket)
     if team is None:
-        return Opened(ticket, commune, TO_COMMUNE_QUEUE if commune else TO_UNROUTED_QUEUE, [])
+        return Opened(ticket, commune, [])
     card = cards.card(
         ticket, [event], desk.knowledge, _commune_name(commune, ticket), desk.channel_label(ticket.channel)
     )
     outgoing = [Outgoing(team, card, purpose=ANCHOR, thread=thread_of(ticket.id), topic=cards.topic_title(ticket))]
     if media:
         outgoing.append(Outgoing(team, _team_post(desk, ticket, team, "", media), RELAY, thread_of(ticket.id)))
-    return Opened(ticket, commune, TO_TEAM, outgoing)
+    return Opened(ticket, commune, outgoing)
 
 
 def relay_from_resident(
@@ -186,11 +173,11 @@ async def claim(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int)
     if await claim_ticket(session, ticket.id, member, desk.clock()):
         text = f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân."
         outgoing = [*_to_team(ticket, text), *await refresh_card(session, desk, ticket)]
-        return Done(f"Bạn đã nhận #{ticket.id}.", outgoing, ticket)
+        return Done(f"Bạn đã nhận #{ticket.id}.", outgoing)
     if ticket.assignee_id == member.id:
-        return Done(f"Bạn đang nhận #{ticket.id}.", ticket=ticket)
+        return Done(f"Bạn đang nhận #{ticket.id}.")
     holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
-    return Done(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.", ticket=ticket)
+    return Done(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.")
 
 
 async def reply(
@@ -225,7 +212,7 @@ async def reply(
     await record_member_reply(session, ticket, now)
     outgoing += await refresh_card(session, desk, ticket)
     notice = "⚠️ Ảnh/ghi âm chưa chuyển được sang kênh của người dân; hãy nhắn bằng chữ." if note else ""
-    return Done(notice, outgoing, ticket)
+    return Done(notice, outgoing)
 
 
 async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
@@ -236,13 +223,13 @@ async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, tic
         return found
     ticket, member = found
     if entry is None:
-        return Done("Nút không hợp lệ.", ticket=ticket)
+        return Done("Nút không hợp lệ.")
     now = desk.clock()
     outgoing = await _to_resident(session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
     add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
     await record_member_reply(session, ticket, now)
     outgoing += await refresh_card(session, desk, ticket)
-    return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", outgoing, ticket)
+    return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", outgoing)
 
 
 async def teach(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
@@ -253,10 +240,10 @@ async def teach(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int,
         return found
     ticket, _member = found
     if not valid:
-        return Done("Nút không hợp lệ.", ticket=ticket)
+        return Done("Nút không hợp lệ.")
     if await add_pending_paraphrase(session, entry_id, ticket.summary):
-        return Done("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.", ticket=ticket)
-    return Done("Câu này đã có, hoặc quá ngắn để học.", ticket=ticket)
+        return Done("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.")
+    return Done("Câu này đã có, hoặc quá ngắn để học.")
 
 
 async def hand_to_officers(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
@@ -267,11 +254,11 @@ async def hand_to_officers(session: AsyncSession, desk: Desk, actor: Actor, tick
     ticket, member = found
     now = desk.clock()
     if not await mark_for_officers(session, ticket, now):
-        return Done(f"#{ticket.id} đã ở chỗ công an xã.", ticket=ticket)
+        return Done(f"#{ticket.id} đã ở chỗ công an xã.")
     add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
     outgoing = await notify_officers(session, ticket, f"👮 #{ticket.id} được chuyển cho công an xã.")
     outgoing += await refresh_card(session, desk, ticket)
-    return Done(f"Đã chuyển #{ticket.id} cho công an xã.", outgoing, ticket)
+    return Done(f"Đã chuyển #{ticket.id} cho công an xã.", outgoing)
 
 
 async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
@@ -282,11 +269,11 @@ async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int)
     ticket, member = found
     closed = await close_ticket(session, ticket.id, desk.clock(), "closed")
     if closed is None:
-        return Done(f"#{ticket.id} đã đóng rồi.", ticket=ticket)
+        return Done(f"#{ticket.id} đã đóng rồi.")
     outgoing = [*_to_team(closed, f"✅ #{closed.id} đã đóng ({cards.member_label(member)}).")]
     outgoing += await refresh_card(session, desk, closed)
     outgoing += await _to_resident(session, closed, rating_request(translator(closed.language), closed))
-    return Done(f"Đã đóng #{closed.id}.", outgoing, closed)
+    return Done(f"Đã đóng #{closed.id}.", outgoing)
 
 
 async def view(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Outbound | None:
@@ -473,7 +460,7 @@ async def _authorised(
     if ticket is None or member is None or not can_act(member, ticket, action):
         return Done(REFUSED)
     if ticket.status == CLOSED and not closed_ok:
-        return Done(closed_notice.format(id=ticket.id), ticket=ticket)
+        return Done(closed_notice.format(id=ticket.id))
     if take and not await take_for(session, member, ticket, action, desk.clock()):
         return Done(REFUSED)
     return ticket, member
