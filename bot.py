@@ -186,10 +186,9 @@ async def _eval(settings: Settings, args: argparse.Namespace) -> int:
         print(f"eval: {error}", file=sys.stderr)
         return 2
     if args.files:
-        from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
+        from core.knowledge.faq import matcher_from_files
 
-        folder = settings.knowledge_dir
-        matcher = build_matcher(intents_from_files(folder), load_matching_data(folder))
+        matcher = matcher_from_files(settings.knowledge_dir)
     else:
         async with _bot(settings) as ctx:
             matcher = ctx.knowledge.matcher

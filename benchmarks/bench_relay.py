@@ -48,7 +48,7 @@ from core.database import create_engine, session_factory, upgrade_schema
 from core.delivery.worker import IDLE_WAKE_SECONDS
 from core.helpdesk.communes import save_commune
 from core.helpdesk.members import create_invite
-from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
+from core.knowledge.faq import intents_from_files, matcher_from_files
 from core.language.matcher import HUMAN
 from core.messages import Address
 from core.privacy import mask, without_masks
@@ -189,7 +189,7 @@ def faq_questions() -> list[str]:
     """The FAQ's own questions that the shipped matcher answers directly (no clarifying, no hand-over)."""
     folder = PROJECT_ROOT / "knowledge"
     intents = intents_from_files(folder)
-    matcher = build_matcher(intents, load_matching_data(folder))
+    matcher = matcher_from_files(folder)
     questions = []
     for intent in intents:
         result = matcher.match(without_masks(mask(intent.texts[0]).text))

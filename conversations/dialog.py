@@ -15,6 +15,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.helpdesk.workflow import Desk
+from core.knowledge.faq import KnowledgeBase
 from core.language.i18n import Translate
 from core.language.matcher import HUMAN, MatchResult
 from core.messages import Inbound, Outbound, Outgoing
@@ -46,6 +47,11 @@ class Turn:
     def match(self) -> MatchResult:
         """The matcher's reading of the typed text (computed once, when a dialog or the FAQ asks)."""
         return self.desk.knowledge.matcher.match(without_masks(self.masked.text))
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base in the resident's language."""
+        return self.desk.knowledge.in_language(self.user.language)
 
     @property
     def is_question(self) -> bool:

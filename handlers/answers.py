@@ -10,8 +10,12 @@ from datetime import timedelta
 from conversations import checklist, settings
 from conversations.dialog import N_, Command, Dialog, Turn
 from core.helpdesk.message_log import feedback_since, last_answered_question, last_reply_action, set_feedback
-from core.language.matcher import HUMAN, SMALLTALK_INTENTS, MatchResult
+from core.knowledge.faq import KnowledgeBase
+from core.language.bilingual import ENGLISH
+from core.language.i18n import Translate, translator
+from core.language.matcher import HUMAN, SMALLTALK_INTENTS
 from core.language.normalize import fold
+from core.language.reading import Reading, read
 from core.messages import Button, Outbound
 from core.payloads import fits, pack
 from core.privacy import without_masks
@@ -33,8 +37,6 @@ _WHAT_IS = re.compile(
 FOLLOW_UP_WINDOW = timedelta(minutes=30)
 MAX_FOLLOW_UP_WORDS = 8
 _FOLLOW_UP = re.compile(r"^(?:con|vay|the|neu|nhung|truong hop)\b")
-MIN_CLAUSE_WORDS = 3
-_CLAUSES = re.compile(r"[.?!;]+\s*|\s+(?:với lại|ngoài ra|thêm nữa|voi lai|ngoai ra|them nua)\s+")
 REPEATED_DOWN = 2
 REPEATED_DOWN_WINDOW = timedelta(minutes=30)
 _ROW_ID = re.compile(r"[0-9]{1,12}")
@@ -45,7 +47,10 @@ async def answer_text(turn: Turn) -> list[Outbound]:
 
     A short follow-up ("còn con tôi thì sao") is read with the previous question; a message with two
     questions gets the first answered and the second offered as a button."""
-    result, _ = await _in_context(turn), turn._
+    reading = await _in_context(turn)
+    result = reading.result
+    language = ENGLISH if result.language == ENGLISH else turn.user.language  # an English question: English
+    _, knowledge = translator(language), turn.desk.knowledge.in_language(language)
     if _asks_for_a_person(turn.text):
         return await intake.request_person(turn, reason="asked", problem=turn.masked.text)
     if result.intent == HUMAN:
@@ -53,7 +58,6 @@ async def answer_text(turn: Turn) -> list[Outbound]:
     unclear = result.action == "escalate" and not result.out_of_scope
     if unclear and await last_reply_action(turn.session, turn.user.id) == "clarify":
         return await intake.request_person(turn, reason="not_understood", problem=turn.masked.text)
-    knowledge = turn.desk.knowledge
     asked_word = _asked_word(turn)
     if asked_word is not None:
         return [replies.glossary_result(_, asked_word, knowledge.glossary.lookup(asked_word, turn.user.language))]
@@ -63,8 +67,10 @@ async def answer_text(turn: Turn) -> list[Outbound]:
             reply = replies.smalltalk(_, entry, result)
         else:
             hard = bool(knowledge.glossary.terms_in(entry.answer))
-            reply = replies.answer(_, entry, result, question_id=turn.question_id, has_hard_words=hard)
-            reply = _offer_the_other_question(turn, entry.id, reply)
+            reply = replies.answer(
+                _, entry, result, question_id=turn.question_id, has_hard_words=hard, language=language
+            )
+            reply = _offer_the_other_question(knowledge, reading.other, reply, _)
     elif result.action == "clarify":
         reply = replies.clarify(_, knowledge, result)
     else:
@@ -76,35 +82,32 @@ async def answer_text(turn: Turn) -> list[Outbound]:
     return [reply]
 
 
-async def _in_context(turn: Turn) -> MatchResult:
-    """The matcher's reading, or, for a short follow-up it cannot answer alone, the reading of the
+async def _in_context(turn: Turn) -> Reading:
+    """The message's reading, or, for a short follow-up it cannot answer alone, the reading of the
     previous answered question together with it (within `FOLLOW_UP_WINDOW`)."""
-    result = turn.match
+    matcher = turn.desk.knowledge.matcher
+    reading = read(matcher, without_masks(turn.masked.text))
+    result = reading.result
     follow_up = _FOLLOW_UP.match(fold(turn.text)) and len(turn.text.split()) <= MAX_FOLLOW_UP_WORDS
     if result.action == "answer" or result.intent == HUMAN or not follow_up:
-        return result
+        return reading
     since = turn.desk.clock() - FOLLOW_UP_WINDOW
     previous = await last_answered_question(turn.session, turn.user.id, before_id=turn.question_id, since=since)
     if previous is None:
-        return result
-    combined = turn.desk.knowledge.matcher.match(without_masks(f"{previous.text_masked} {turn.masked.text}"))
-    return combined if combined.action == "answer" else result
+        return reading
+    combined = matcher.match(without_masks(f"{previous.text_masked} {turn.masked.text}"))
+    return Reading(combined) if combined.action == "answer" else reading
 
 
-def _offer_the_other_question(turn: Turn, answered: str, reply: Outbound) -> Outbound:
-    """When the message holds a second question the FAQ answers, a button for it above the others."""
-    parts = [p for p in _CLAUSES.split(turn.masked.text) if len(p.split()) >= MIN_CLAUSE_WORDS]
-    if len(parts) < 2:
+def _offer_the_other_question(
+    knowledge: KnowledgeBase, other_id: str | None, reply: Outbound, _: Translate
+) -> Outbound:
+    """A button for the second question the message holds, above the others."""
+    other = knowledge.entries.get(other_id or "")
+    if other is None or not fits(replies.FAQ, other.id):
         return reply
-    knowledge = turn.desk.knowledge
-    for part in parts:
-        found = knowledge.matcher.match(without_masks(part))
-        if found.action == "answer" and found.intent not in {answered, HUMAN, *SMALLTALK_INTENTS}:
-            other = knowledge.entries.get(found.intent or "")
-            if other is not None and fits(replies.FAQ, other.id):
-                label = turn._("➕ Còn: {question}").format(question=other.question)[:60]
-                return replace(reply, buttons=((Button(label, pack(replies.FAQ, other.id)),), *reply.buttons))
-    return reply
+    label = _("➕ Còn: {question}").format(question=other.question)[:60]
+    return replace(reply, buttons=((Button(label, pack(replies.FAQ, other.id)),), *reply.buttons))
 
 
 def _asks_for_a_person(text: str) -> bool:
@@ -138,7 +141,7 @@ def _asked_word(turn: Turn) -> str | None:
 
 
 async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] | None:
-    _, knowledge = turn._, turn.desk.knowledge
+    _, knowledge = turn._, turn.knowledge
     if prefix == replies.MENU:
         return [replies.main_menu(_)]
     if prefix == replies.HELP:
@@ -147,9 +150,13 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
         return [replies.glossary_prompt(_)]
     if prefix == replies.FAQ and not parts:
         return [replies.categories(_, knowledge)]
+    if prefix in {replies.MORE, replies.TERMS} and len(parts) == 2 and parts[1] in settings.LANGUAGES:
+        _, knowledge = translator(parts[1]), turn.desk.knowledge.in_language(parts[1])  # the answer's language
+        parts = parts[:1]
     entry = knowledge.entries.get(parts[0]) if len(parts) == 1 else None
     if prefix == replies.FAQ and entry is not None:
-        return [replies.answer(_, entry, has_hard_words=bool(knowledge.glossary.terms_in(entry.answer)))]
+        hard = bool(knowledge.glossary.terms_in(entry.answer))
+        return [replies.answer(_, entry, has_hard_words=hard, language=turn.user.language)]
     if prefix == replies.MORE and entry is not None and replies.split_answer(entry.answer)[1]:
         return [replies.more(_, entry)]
     if prefix == replies.TERMS and entry is not None:
@@ -177,7 +184,7 @@ async def _feedback(turn: Turn, helpful: bool, raw_id: str) -> list[Outbound] | 
             turn, reason="thumbs_down", problem=question.text_masked, bot_intent=question.intent
         )
     others = turn.desk.knowledge.matcher.alternatives(question.text_masked, exclude=question.intent)
-    return [replies.not_right(_, turn.desk.knowledge, others)]
+    return [replies.not_right(_, turn.knowledge, others)]
 
 
 async def _start(turn: Turn) -> list[Outbound]:

@@ -183,7 +183,7 @@ async def _open(turn: Turn, data: dict) -> list[Outbound]:
     turn.outgoing += opened.outgoing
     turn.session.info[OPEN_TICKET] = opened.ticket
     reply = _opened(_, opened)
-    guess = turn.desk.knowledge.entries.get(data.get("intent") or "")
+    guess = turn.knowledge.entries.get(data.get("intent") or "")
     if guess is not None:
         label = _("📄 Trong lúc chờ, đọc: {question}").format(question=guess.question)[:60]
         reply = replace(reply, buttons=((Button(label, pack(replies.FAQ, guess.id)),), *reply.buttons))

@@ -100,9 +100,11 @@ def answer(
     *,
     question_id: int | None = None,
     has_hard_words: bool = False,
+    language: str = "vi",
 ) -> Outbound:
     """An FAQ answer for a phone screen: its first part (at most `MAIN_ANSWER_CHARS`) with a short
-    source and the review date, the rest behind "Xem thêm"; feedback buttons when it answered a question."""
+    source and the review date, the rest behind "Xem thêm"; feedback buttons when it answered a question.
+    The "Xem thêm" and "Từ khó" buttons carry the answer's `language`."""
     main, rest = split_answer(entry.answer)
     footer = _("Nguồn: {source}").format(source=short_source(entry.source)) if entry.source else ""
     if entry.reviewed_on:
@@ -110,7 +112,7 @@ def answer(
     text = f"{main}\n\n{footer}".strip()
     rows: list[tuple[Button, ...]] = []
     if rest:
-        rows.append((Button(_("📄 Xem thêm"), pack(MORE, entry.id)),))
+        rows.append((Button(_("📄 Xem thêm"), pack(MORE, entry.id, language)),))
     if question_id is not None:
         rows.append(
             (
@@ -119,7 +121,7 @@ def answer(
             )
         )
     if has_hard_words:
-        rows.append((Button(_("📖 Từ khó"), pack(TERMS, entry.id)),))
+        rows.append((Button(_("📖 Từ khó"), pack(TERMS, entry.id, language)),))
     rows.append((human_button(_), menu_button(_)))
     return Outbound(
         text,

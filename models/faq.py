@@ -15,6 +15,7 @@ class FaqCategory(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     title: Mapped[str] = mapped_column(String(128))
+    title_en: Mapped[str] = mapped_column(String(128), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
 
 
@@ -25,6 +26,8 @@ class FaqEntry(Base):
     category_id: Mapped[str] = mapped_column(ForeignKey("faq_categories.id"))
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    answer_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="")
     reviewed_on: Mapped[date | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(16), default="published")
@@ -43,6 +46,7 @@ class FaqParaphrase(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[str] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
     status: Mapped[str] = mapped_column(String(16), default="active")
     origin: Mapped[str] = mapped_column(String(16), default="seed")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

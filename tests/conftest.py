@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from channels.telegram.sender import TelegramSender
 from channels.zalo.sender import ZaloSender
 from core.database import create_engine
-from core.knowledge.faq import build_matcher, intents_from_files, load_matching_data
-from core.language.matcher import Matcher
+from core.knowledge.faq import matcher_from_files
+from core.language.bilingual import BilingualMatcher
 from fakes.telegram import FakeTelegram
 from handlers.context import BotContext, open_context
 from tests.fixtures import KNOWLEDGE_DIR
@@ -135,6 +135,6 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture(scope="session")
-def matcher() -> Matcher:
+def matcher() -> BilingualMatcher:
     """The matcher over the shipped knowledge files (no database)."""
-    return build_matcher(intents_from_files(KNOWLEDGE_DIR), load_matching_data(KNOWLEDGE_DIR))
+    return matcher_from_files(KNOWLEDGE_DIR)

@@ -19,7 +19,7 @@ from core.settings import PROJECT_ROOT
 from handlers.context import BotContext
 from tests.fixtures import telegram_team
 
-MATCH_KEYS = {"text", "intent", "confidence", "action", "suggestions"}
+MATCH_KEYS = {"text", "intent", "confidence", "action", "suggestions", "language"}
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -382,7 +382,7 @@ async def test_a_long_answer_fits_a_phone_screen_and_the_rest_is_one_press_away(
     for entry in long_entries:
         reply = await _press(bot, f"faq:{entry.id}", user="reader")
         main = reply.text.split("\n\nNguồn:")[0]
-        assert len(main) <= 450 and f"more:{entry.id}" in [b.data for b in reply.choices()]
+        assert len(main) <= 450 and f"more:{entry.id}:vi" in [b.data for b in reply.choices()]
         rest = await _press(bot, f"more:{entry.id}", user="reader")
         rest_text = rest.text.split("\n\nNguồn:")[0]
         assert " ".join(f"{main} {rest_text}".split()) == " ".join(entry.answer.split())
@@ -406,3 +406,16 @@ async def test_a_second_question_in_the_message_is_offered_as_a_button(bot: BotC
     offered = [b.data for b in reply.choices()]
     assert reply.intent is not None and reply.intent != "changed_phone_number"
     assert "faq:changed_phone_number" in offered and offered.index("faq:changed_phone_number") == 0
+
+
+async def test_two_problems_split_by_a_comma_both_get_an_answer_or_a_button(bot: BotContext) -> None:
+    text = "thẻ căn cước của tôi bị mất, tôi cũng không nhận được mã kích hoạt"
+    [reply] = await say(bot, text, user="two-comma")
+    offered = {b.data for b in reply.choices()} | {f"faq:{reply.intent}"}
+    assert {"faq:lost_id_card", "faq:no_activation_sms"} <= offered
+
+
+async def test_a_resident_who_reads_little_is_told_who_helps(bot: BotContext) -> None:
+    [reply] = await say(bot, "tôi đọc chữ ít, ai giúp tôi được", user="reads-little")
+    assert reply.intent != "what_is_level2"
+    assert reply.intent in {"team_schedule", "home_visit"} or reply.action == "escalate"

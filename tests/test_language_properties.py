@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from conversations.options import resolve_choice, typed_number
 from core.knowledge.faq import load_matching_data
-from core.language.matcher import Matcher
+from core.language.bilingual import BilingualMatcher
 from core.language.normalize import REPAIR_CACHE_SIZE, Normalizer
 from core.messages import BUTTON, COMMAND, Inbound
 from handlers.context import BotContext
@@ -68,8 +68,8 @@ texts = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def normalizer(matcher: Matcher) -> Normalizer:
-    return matcher.normalizer
+def normalizer(matcher: BilingualMatcher) -> Normalizer:
+    return matcher.vietnamese.normalizer
 
 
 @PROPERTY_SETTINGS
@@ -83,7 +83,7 @@ def test_the_normaliser_never_raises_and_is_deterministic(normalizer: Normalizer
 
 @PROPERTY_SETTINGS
 @given(text=texts)
-def test_the_matcher_always_decides_within_bounds(matcher: Matcher, text: str) -> None:
+def test_the_matcher_always_decides_within_bounds(matcher: BilingualMatcher, text: str) -> None:
     result = matcher.match(text)
     assert result.action in ACTIONS
     assert 0.0 <= result.confidence <= 1.0

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from core.knowledge.faq import intents_from_files, load_matching_data
+from core.language.bilingual import BilingualMatcher
 from core.language.evaluation import Report, evaluate, read_examples
 from core.language.matcher import Matcher
 from core.language.normalize import Normalizer
@@ -21,7 +22,7 @@ STYLE_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")
-def report(matcher: Matcher) -> Report:
+def report(matcher: BilingualMatcher) -> Report:
     examples = read_examples(DATA_DIR / "eval.tsv")
     return evaluate(examples, [matcher.match(mask(e.text).text) for e in examples])
 
@@ -67,7 +68,7 @@ def test_no_style_falls_below_the_floor(report: Report, style: str) -> None:
     assert tally.top1 >= STYLE_FLOOR, "\n".join(report.lines())
 
 
-def test_clarifications_carry_two_or_three_suggestions_and_no_intent(matcher: Matcher) -> None:
+def test_clarifications_carry_two_or_three_suggestions_and_no_intent(matcher: BilingualMatcher) -> None:
     examples = read_examples(DATA_DIR / "eval.tsv") + read_examples(DATA_DIR / "dev.tsv")
     clarified = [r for r in (matcher.match(e.text) for e in examples) if r.action == "clarify"]
     assert clarified
@@ -82,7 +83,7 @@ def test_an_empty_knowledge_base_hands_everything_to_a_person() -> None:
     assert (result.intent, result.action) == (None, "escalate")
 
 
-def test_an_out_of_scope_group_does_not_swallow_a_short_in_scope_question(matcher: Matcher) -> None:
+def test_an_out_of_scope_group_does_not_swallow_a_short_in_scope_question(matcher: BilingualMatcher) -> None:
     """Without a word only the out-of-scope group uses, a message it wins is offered as choices, not
     refused: "quên mật khẩu" is most likely about VNeID here; "… facebook" is still out of scope."""
     bare = matcher.match("quên mật khẩu")

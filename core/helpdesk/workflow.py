@@ -216,17 +216,19 @@ async def reply(
 
 
 async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
-    """Send an FAQ answer (with its source) to the resident on the member's behalf."""
-    entry = desk.knowledge.entries.get(entry_id)
-    found = await _authorised(session, desk, actor, ticket_id, ACT_SEND, take=entry is not None)
+    """Send an FAQ answer (with its source) to the resident on the member's behalf, in the ticket's language."""
+    valid = entry_id in desk.knowledge.entries
+    found = await _authorised(session, desk, actor, ticket_id, ACT_SEND, take=valid)
     if isinstance(found, Done):
         return found
     ticket, member = found
+    entry = desk.knowledge.in_language(ticket.language).entries.get(entry_id)
     if entry is None:
         return Done("Nút không hợp lệ.")
     now = desk.clock()
     outgoing = await _to_resident(session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
-    add_event(session, ticket, "member", f"[câu trả lời mẫu: {entry.question}]", now, member_id=member.id)
+    question = desk.knowledge.entries[entry_id].question  # the team reads the Vietnamese wording
+    add_event(session, ticket, "member", f"[câu trả lời mẫu: {question}]", now, member_id=member.id)
     await record_member_reply(session, ticket, now)
     outgoing += await refresh_card(session, desk, ticket)
     return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", outgoing)

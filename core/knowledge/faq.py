@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.knowledge.glossary import Glossary, load_glossary
+from core.language.bilingual import ENGLISH, VIETNAMESE, BilingualMatcher
 from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
 from core.language.normalize import YAML_LOADER, Lexicon
 from models import FaqCategory, FaqEntry, FaqParaphrase, GlossaryTerm
@@ -22,6 +24,7 @@ CATEGORIES_FILE = "categories.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 LEXICON_FILE = "lexicon.yaml"
 NEGATIVES_FILE = "out_of_scope.yaml"
+ENGLISH_GROUP = "en_"
 PUBLISHED = "published"
 ACTIVE = "active"
 SEED = "seed"
@@ -44,6 +47,7 @@ class Category:
     id: str
     title: str
     entry_ids: tuple[str, ...]
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,19 @@ class KnowledgeBase:
     entries: dict[str, Entry]
     categories: tuple[Category, ...]
     intents: tuple[IntentTexts, ...]
-    matcher: Matcher
+    matcher: BilingualMatcher
     glossary: Glossary
+    english: dict[str, Entry] = field(default_factory=dict)
+
+    def in_language(self, language: str) -> KnowledgeBase:
+        """The knowledge as a resident reading `language` sees it: for English, the entries and
+        category titles in English where they have been written (Vietnamese where not)."""
+        return self._english_view if language == ENGLISH and self.english else self
+
+    @cached_property
+    def _english_view(self) -> KnowledgeBase:
+        categories = tuple(replace(c, title=c.title_en or c.title) for c in self.categories)
+        return replace(self, entries={**self.entries, **self.english}, categories=categories, english={})
 
     def browsable(self) -> tuple[Category, ...]:
         """Categories that residents can browse (special intents excluded)."""
@@ -84,6 +99,11 @@ class MatchingData:
         """Every out-of-scope example, whatever its group."""
         return [text for texts in self.negatives.values() for text in texts]
 
+    def negatives_in(self, language: str) -> dict[str, tuple[str, ...]]:
+        """The out-of-scope groups in one language (English groups are named `en_…`)."""
+        english = {name: texts for name, texts in self.negatives.items() if name.startswith(ENGLISH_GROUP)}
+        return english if language == ENGLISH else {n: t for n, t in self.negatives.items() if n not in english}
+
 
 def load_matching_data(directory: Path) -> MatchingData:
     """The lexicon and the out-of-scope examples shipped in `knowledge/`."""
@@ -93,23 +113,43 @@ def load_matching_data(directory: Path) -> MatchingData:
     return MatchingData(Lexicon.load(directory / LEXICON_FILE), negatives)
 
 
-def build_matcher(intents: list[IntentTexts], data: MatchingData) -> Matcher:
-    """A matcher over the intents, with the shipped lexicon and negative examples."""
-    return Matcher(intents, data.lexicon, negatives=data.negatives)
+def build_matcher(
+    intents: list[IntentTexts], data: MatchingData, english: list[IntentTexts] | None = None
+) -> BilingualMatcher:
+    """The Vietnamese matcher over the intents (with the shipped lexicon and negative examples) and,
+    where entries have English texts, an English one beside it."""
+    vietnamese = Matcher(intents, data.lexicon, negatives=data.negatives_in(VIETNAMESE))
+    english_intents = [intent for intent in english or [] if intent.texts]
+    if not english_intents:
+        return BilingualMatcher(vietnamese)
+    return BilingualMatcher(vietnamese, Matcher(english_intents, Lexicon(), negatives=data.negatives_in(ENGLISH)))
 
 
 def intent_texts(intent_id: str, question: str, paraphrases: list[str], answer: str) -> IntentTexts:
     """Matcher input for one entry: the question and paraphrases, with the answer as context."""
-    return IntentTexts(intent_id, (question.strip(), *(p.strip() for p in paraphrases)), answer.strip())
+    texts = (question.strip(), *(p.strip() for p in paraphrases))
+    return IntentTexts(intent_id, tuple(t for t in texts if t), answer.strip())
 
 
-def intents_from_files(directory: Path) -> list[IntentTexts]:
-    """Published entries of `faq.yaml` as matcher input, without a database (tools and tests)."""
+def intents_from_files(directory: Path, language: str = VIETNAMESE) -> list[IntentTexts]:
+    """Published entries of `faq.yaml` as matcher input in one language, without a database (tools, tests)."""
+    suffix = "_en" if language == ENGLISH else ""
     return [
-        intent_texts(item["id"], item["question"], item.get("paraphrases", []), item["answer"])
+        intent_texts(
+            item["id"],
+            item.get(f"question{suffix}", ""),
+            item.get(f"paraphrases{suffix}", []),
+            item.get(f"answer{suffix}", ""),
+        )
         for item in _read_yaml(directory / FAQ_FILE)
         if item.get("status", PUBLISHED) == PUBLISHED
     ]
+
+
+def matcher_from_files(directory: Path) -> BilingualMatcher:
+    """The matcher over the published entries of the files as they are now, in both languages."""
+    data = load_matching_data(directory)
+    return build_matcher(intents_from_files(directory), data, intents_from_files(directory, ENGLISH))
 
 
 async def import_knowledge(session: AsyncSession, directory: Path) -> ImportReport:
@@ -121,6 +161,7 @@ async def import_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
     for item in categories:
         category = await session.get(FaqCategory, item["id"]) or FaqCategory(id=item["id"])
         category.title = item["title"]
+        category.title_en = item.get("title_en", "")
         category.position = int(item.get("order", 0))
         session.add(category)
     await session.flush()
@@ -135,18 +176,27 @@ async def import_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
         entry.category_id = item["category"]
         entry.question = item["question"].strip()
         entry.answer = item["answer"].strip()
+        entry.question_en = item.get("question_en", "").strip()
+        entry.answer_en = item.get("answer_en", "").strip()
         entry.source = item.get("source", "")
         entry.reviewed_on = _as_date(item.get("reviewed"))
         entry.status = item.get("status", PUBLISHED)
         entry.position = position
-        wanted = list(dict.fromkeys(p.strip() for p in item.get("paraphrases", []) if p.strip()))
+        wanted = {
+            text: language
+            for language, key in ((VIETNAMESE, "paraphrases"), (ENGLISH, "paraphrases_en"))
+            for text in (p.strip() for p in item.get(key, []))
+            if text
+        }
         existing = {p.text: p for p in entry.paraphrases}
         for paraphrase in list(entry.paraphrases):
             if paraphrase.origin == SEED and paraphrase.text not in wanted:
                 entry.paraphrases.remove(paraphrase)
-        for text in wanted:
-            if text not in existing:
-                entry.paraphrases.append(FaqParaphrase(text=text, origin=SEED, status=ACTIVE))
+        for text, language in wanted.items():
+            if text in existing:
+                existing[text].lang = language
+            else:
+                entry.paraphrases.append(FaqParaphrase(text=text, lang=language, origin=SEED, status=ACTIVE))
         paraphrase_count += len(wanted)
     await session.flush()
 
@@ -183,7 +233,10 @@ async def export_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
         )
     ).all()
     terms = (await session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.id))).all()
-    category_rows = [{"id": c.id, "title": c.title, "order": c.position} for c in categories]
+    category_rows = [
+        {"id": c.id, "title": c.title, **({"title_en": c.title_en} if c.title_en else {}), "order": c.position}
+        for c in categories
+    ]
     faq: list[dict[str, Any]] = [
         {
             "id": e.id,
@@ -193,7 +246,8 @@ async def export_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
             "source": e.source,
             "reviewed": e.reviewed_on,
             "status": e.status,
-            "paraphrases": [p.text for p in e.paraphrases if p.status == ACTIVE],
+            "paraphrases": _active_texts(e, VIETNAMESE),
+            **_english_fields(e),
         }
         for e in entries
     ]
@@ -210,7 +264,23 @@ async def export_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
         for t in terms
     ]
     _write_files(directory, {CATEGORIES_FILE: category_rows, FAQ_FILE: faq, GLOSSARY_FILE: glossary})
-    return ImportReport(len(categories), len(entries), sum(len(f["paraphrases"]) for f in faq), len(terms))
+    paraphrases = sum(len(f["paraphrases"]) + len(f.get("paraphrases_en", [])) for f in faq)
+    return ImportReport(len(categories), len(entries), paraphrases, len(terms))
+
+
+def _active_texts(entry: FaqEntry, language: str) -> list[str]:
+    return [p.text for p in entry.paraphrases if p.status == ACTIVE and p.lang == language]
+
+
+def _english_fields(entry: FaqEntry) -> dict[str, Any]:
+    """The English question, answer and paraphrases of an exported entry, when it has them."""
+    if not (entry.question_en or entry.answer_en):
+        return {}
+    return {
+        "question_en": entry.question_en,
+        "answer_en": entry.answer_en + "\n",
+        "paraphrases_en": _active_texts(entry, ENGLISH),
+    }
 
 
 class _LiteralDumper(yaml.SafeDumper):
@@ -249,11 +319,16 @@ async def load_knowledge(session: AsyncSession, data: MatchingData) -> Knowledge
     ).all()
     category_rows = (await session.scalars(select(FaqCategory).order_by(FaqCategory.position))).all()
     entries = {e.id: Entry(e.id, e.category_id, e.question, e.answer, e.source, e.reviewed_on) for e in rows}
-    intents = [
-        intent_texts(e.id, e.question, [p.text for p in e.paraphrases if p.status == ACTIVE], e.answer) for e in rows
-    ]
+    english = {
+        e.id: Entry(e.id, e.category_id, e.question_en, e.answer_en, e.source, e.reviewed_on)
+        for e in rows
+        if e.question_en and e.answer_en
+    }
+    intents = [intent_texts(e.id, e.question, _active_texts(e, VIETNAMESE), e.answer) for e in rows]
+    english_intents = [intent_texts(e.id, e.question_en, _active_texts(e, ENGLISH), e.answer_en) for e in rows]
     categories = tuple(
-        Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id)) for c in category_rows
+        Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id), c.title_en) for c in category_rows
     )
     glossary = await load_glossary(session)
-    return KnowledgeBase(entries, categories, tuple(intents), build_matcher(intents, data), glossary)
+    matcher = build_matcher(intents, data, english_intents)
+    return KnowledgeBase(entries, categories, tuple(intents), matcher, glossary, english)

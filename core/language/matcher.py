@@ -69,6 +69,7 @@ class MatchResult:
     action: str
     suggestions: list[str] = field(default_factory=list)
     out_of_scope: bool = False
+    language: str = "vi"
 
     def as_dict(self) -> dict[str, object]:
         """The `match` command's JSON shape (out_of_scope is internal)."""
@@ -100,6 +101,7 @@ class Matcher:
         for intent in intents:
             for text in intent.texts:
                 vocabulary.update(fold(word) for word in words(text))
+        self.vocabulary = frozenset(vocabulary)
         self.normalizer = Normalizer(lexicon, vocabulary)
         training = Normalizer(lexicon, vocabulary, primary_readings=True)
 
