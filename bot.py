@@ -127,7 +127,7 @@ async def _bot(settings: Settings) -> AsyncIterator[BotContext]:
     """The composed bot: migrated database, seeded FAQ, loaded matcher; the engine closed after."""
     from handlers.context import open_context
 
-    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir)
+    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir, settings.model_cache_dir)
     try:
         yield ctx
     finally:
@@ -188,7 +188,7 @@ async def _eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.files:
         from core.knowledge.faq import matcher_from_files
 
-        matcher = matcher_from_files(settings.knowledge_dir)
+        matcher = matcher_from_files(settings.knowledge_dir, settings.model_cache_dir)
     else:
         async with _bot(settings) as ctx:
             matcher = ctx.knowledge.matcher
@@ -249,7 +249,13 @@ async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
 async def _kb(settings: Settings, action: str, directory: Path | None, force: bool) -> int:
     """Import the knowledge files into the database, or export it to files (into knowledge/ only with force)."""
     from core.database import session_factory
-    from core.knowledge.faq import export_knowledge, import_knowledge, knowledge_is_empty
+    from core.knowledge.faq import (
+        export_knowledge,
+        import_knowledge,
+        knowledge_is_empty,
+        load_knowledge,
+        load_matching_data,
+    )
 
     folder = directory or settings.knowledge_dir
     if action == "export" and directory is None and not force:
@@ -262,6 +268,8 @@ async def _kb(settings: Settings, action: str, directory: Path | None, force: bo
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
         if action == "import":
             report = await import_knowledge(session, folder)
+            matching = load_matching_data(settings.knowledge_dir, settings.model_cache_dir)
+            await load_knowledge(session, matching)  # trains the classifiers once and caches them
         elif await knowledge_is_empty(session):
             print("the database has no FAQ entries yet: nothing exported (run `python bot.py kb import`)")
             return 1

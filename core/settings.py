@@ -53,6 +53,7 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    model_cache_dir: Path = PROJECT_ROOT / "data" / "models"  # trained classifiers, rebuilt when missing
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     log_level: str = "INFO"

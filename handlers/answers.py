@@ -16,6 +16,7 @@ from core.language.i18n import Translate, translator
 from core.language.matcher import HUMAN, SMALLTALK_INTENTS
 from core.language.normalize import fold
 from core.language.reading import Reading, read
+from core.language.slots import carry_over
 from core.messages import Button, Outbound
 from core.payloads import fits, pack
 from core.privacy import without_masks
@@ -84,7 +85,7 @@ async def answer_text(turn: Turn) -> list[Outbound]:
 
 async def _in_context(turn: Turn) -> Reading:
     """The message's reading, or, for a short follow-up it cannot answer alone, the reading of the
-    previous answered question together with it (within `FOLLOW_UP_WINDOW`)."""
+    previous answered question (within `FOLLOW_UP_WINDOW`) with the slots the follow-up changes."""
     matcher = turn.desk.knowledge.matcher
     reading = read(matcher, without_masks(turn.masked.text))
     result = reading.result
@@ -95,7 +96,7 @@ async def _in_context(turn: Turn) -> Reading:
     previous = await last_answered_question(turn.session, turn.user.id, before_id=turn.question_id, since=since)
     if previous is None:
         return reading
-    combined = matcher.match(without_masks(f"{previous.text_masked} {turn.masked.text}"))
+    combined = matcher.match(without_masks(carry_over(previous.text_masked, turn.masked.text)))
     return Reading(combined) if combined.action == "answer" else reading
 
 

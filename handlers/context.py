@@ -54,12 +54,15 @@ class BotContext:
             self.knowledge = await load_knowledge(session, self.matching)
 
 
-async def open_context(database_url: str, knowledge_dir: Path) -> tuple[BotContext, AsyncEngine]:
-    """Migrate the database, seed the FAQ on first start, and load the knowledge base."""
+async def open_context(
+    database_url: str, knowledge_dir: Path, model_cache: Path | None = None
+) -> tuple[BotContext, AsyncEngine]:
+    """Migrate the database, seed the FAQ on first start, and load the knowledge base (trained models
+    are kept in `model_cache`, or only in memory without one)."""
     engine = create_engine(database_url)
     await upgrade_schema(engine)
     sessions = session_factory(engine)
-    matching = load_matching_data(knowledge_dir)
+    matching = load_matching_data(knowledge_dir, model_cache)
     async with sessions() as session, session.begin():
         if await knowledge_is_empty(session):
             await import_knowledge(session, knowledge_dir)

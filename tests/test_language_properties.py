@@ -16,6 +16,7 @@ from conversations.options import resolve_choice, typed_number
 from core.knowledge.faq import load_matching_data
 from core.language.bilingual import BilingualMatcher
 from core.language.normalize import REPAIR_CACHE_SIZE, Normalizer
+from core.language.slots import carry_over
 from core.messages import BUTTON, COMMAND, Inbound
 from handlers.context import BotContext
 from handlers.router import handle
@@ -158,3 +159,12 @@ async def test_typed_commune_and_village_are_stored_masked(bot: BotContext) -> N
     for stored in (user.village, user.place_typed):
         assert not any(ch.isdigit() for ch in stored.replace("thôn 3", "")), stored
         assert "\x07" not in stored and len(stored) <= 64
+
+
+@PROPERTY_SETTINGS
+@given(age=st.integers(min_value=1, max_value=120), previous=st.text(alphabet=string.ascii_lowercase + " "))
+def test_a_follow_up_with_an_age_replaces_the_previous_age(age: int, previous: str) -> None:
+    follow_up = f"còn {age} tuổi thì sao"
+    combined = carry_over(f"{previous} cho trẻ em dưới 14 tuổi", follow_up)
+    kept = combined.removesuffix(follow_up)
+    assert combined.endswith(follow_up) and "14" not in kept and "trẻ em" not in kept and "cho" in kept

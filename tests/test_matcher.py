@@ -14,7 +14,7 @@ from core.language.normalize import Normalizer
 from core.privacy import mask
 from tests.fixtures import DATA_DIR, KNOWLEDGE_DIR
 
-STYLES = {"standard", "no_diacritics", "teencode", "dialect", "typos", "simple"}
+STYLES = {"standard", "no_diacritics", "teencode", "dialect", "typos", "simple", "english"}
 TOP1_TARGET = 0.95
 WRONG_LIMIT = 0.02
 REJECTION_TARGET = 0.95
@@ -84,9 +84,10 @@ def test_an_empty_knowledge_base_hands_everything_to_a_person() -> None:
 
 
 def test_an_out_of_scope_group_does_not_swallow_a_short_in_scope_question(matcher: BilingualMatcher) -> None:
-    """Without a word only the out-of-scope group uses, a message it wins is offered as choices, not
-    refused: "quên mật khẩu" is most likely about VNeID here; "… facebook" is still out of scope."""
+    """Without a word only the out-of-scope group uses, a message is not refused: "quên mật khẩu" is most
+    likely about VNeID here (answered, or offered first); "… facebook" is still out of scope."""
     bare = matcher.match("quên mật khẩu")
-    assert bare.action == "clarify" and bare.suggestions[0] == "forgot_passcode" and not bare.out_of_scope
+    assert not bare.out_of_scope
+    assert bare.intent == "forgot_passcode" or (bare.action == "clarify" and bare.suggestions[0] == "forgot_passcode")
     other_app = matcher.match("quên mật khẩu facebook")
     assert other_app.action == "escalate" and other_app.out_of_scope

@@ -94,6 +94,7 @@ class MatchingData:
 
     lexicon: Lexicon
     negatives: dict[str, tuple[str, ...]]
+    model_cache: Path | None = None  # where trained classifiers are kept (None: in this process only)
 
     def negative_texts(self) -> list[str]:
         """Every out-of-scope example, whatever its group."""
@@ -105,12 +106,12 @@ class MatchingData:
         return english if language == ENGLISH else {n: t for n, t in self.negatives.items() if n not in english}
 
 
-def load_matching_data(directory: Path) -> MatchingData:
+def load_matching_data(directory: Path, model_cache: Path | None = None) -> MatchingData:
     """The lexicon and the out-of-scope examples shipped in `knowledge/`."""
     negatives_path = directory / NEGATIVES_FILE
     groups = _read_yaml(negatives_path).get("groups", {}) if negatives_path.exists() else {}
     negatives = {str(name): tuple(str(text) for text in texts) for name, texts in groups.items()}
-    return MatchingData(Lexicon.load(directory / LEXICON_FILE), negatives)
+    return MatchingData(Lexicon.load(directory / LEXICON_FILE), negatives, model_cache)
 
 
 def build_matcher(
@@ -118,11 +119,15 @@ def build_matcher(
 ) -> BilingualMatcher:
     """The Vietnamese matcher over the intents (with the shipped lexicon and negative examples) and,
     where entries have English texts, an English one beside it."""
-    vietnamese = Matcher(intents, data.lexicon, negatives=data.negatives_in(VIETNAMESE))
+    cache = data.model_cache
+    vietnamese = Matcher(intents, data.lexicon, negatives=data.negatives_in(VIETNAMESE), learned=True, cache=cache)
     english_intents = [intent for intent in english or [] if intent.texts]
     if not english_intents:
         return BilingualMatcher(vietnamese)
-    return BilingualMatcher(vietnamese, Matcher(english_intents, Lexicon(), negatives=data.negatives_in(ENGLISH)))
+    negatives = data.negatives_in(ENGLISH)
+    return BilingualMatcher(
+        vietnamese, Matcher(english_intents, Lexicon(), negatives=negatives, learned=True, cache=cache)
+    )
 
 
 def intent_texts(intent_id: str, question: str, paraphrases: list[str], answer: str) -> IntentTexts:
@@ -146,9 +151,9 @@ def intents_from_files(directory: Path, language: str = VIETNAMESE) -> list[Inte
     ]
 
 
-def matcher_from_files(directory: Path) -> BilingualMatcher:
+def matcher_from_files(directory: Path, model_cache: Path | None = None) -> BilingualMatcher:
     """The matcher over the published entries of the files as they are now, in both languages."""
-    data = load_matching_data(directory)
+    data = load_matching_data(directory, model_cache)
     return build_matcher(intents_from_files(directory), data, intents_from_files(directory, ENGLISH))
 
 

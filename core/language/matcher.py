@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
+from core.language.classifier import NONE, Classifier, trained
 from core.language.normalize import Lexicon, Normalizer, fold, words
 from core.language.sparse import SparseIndex, char_features, inverse_frequencies, word_features
 
@@ -15,6 +17,7 @@ HUMAN = "human"
 OUT_OF_SCOPE = "out_of_scope:"
 SMALLTALK_INTENTS = frozenset({"greeting", "thanks"})
 SPECIAL_INTENTS = SMALLTALK_INTENTS | {HUMAN}
+MAX_LEARNED_INTENTS = 400  # beyond this the classifier's weights outgrow a small server; lexical only
 
 
 def is_out_of_scope(intent_id: str) -> bool:
@@ -57,6 +60,8 @@ class Thresholds:
     clarify: float = 0.04
     suggest_gap: float = 0.08
     coverage_power: float = 0.0
+    agree: float = 0.30  # a clarification becomes an answer when the classifier names its first choice this surely
+    veto: float = 0.50  # an answer becomes a clarification when the classifier names another class this surely
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,14 @@ class Matcher:
         weights: Weights | None = None,
         thresholds: Thresholds | None = None,
         negatives: Mapping[str, Sequence[str]] | None = None,
+        *,
+        learned: bool = False,
+        cache: Path | None = None,
     ) -> None:
-        """Build the indexes; `negatives` are groups of messages that belong to no intent (out of scope)."""
+        """Build the indexes; `negatives` are groups of messages that belong to no intent (out of scope).
+
+        With `learned`, a classifier trained on the same texts (kept in `cache`) gives a second opinion,
+        for knowledge bases of up to `MAX_LEARNED_INTENTS` intents."""
         self.weights = weights or Weights()
         self.thresholds = thresholds or Thresholds()
         negative_intents = [
@@ -97,6 +108,7 @@ class Matcher:
         ]
         intents = [*intents, *negative_intents]
         self.intent_ids = [intent.id for intent in intents]
+        self._faq_ids = frozenset(i for i in self.intent_ids if i not in SPECIAL_INTENTS and not is_out_of_scope(i))
         vocabulary = Counter(lexicon.vocabulary())
         for intent in intents:
             for text in intent.texts:
@@ -141,6 +153,14 @@ class Matcher:
             for i, pool in zip(self.intent_ids, word_pools, strict=True)
             if is_out_of_scope(i)
         }
+        self.second_opinion: Classifier | None = None
+        if learned and len(intents) <= MAX_LEARNED_INTENTS:
+            examples = [
+                (self.normalizer.text(text), NONE if is_out_of_scope(intent.id) else intent.id)
+                for intent in intents
+                for text in intent.texts
+            ]
+            self.second_opinion = trained([t for t, _ in examples], [label for _, label in examples], cache)
         word_idf = inverse_frequencies(word_pools)
         char_idf = inverse_frequencies(char_pools) if self._uses_chars else {}
         self._starts = np.asarray(starts, dtype=np.intp)
@@ -185,7 +205,26 @@ class Matcher:
         return bool(set(word_features(self.normalizer.tokens(text))) & self._foreign.get(negative, frozenset()))
 
     def match(self, text: str) -> MatchResult:
-        """Rank the intents and apply the decision rule."""
+        """Rank the intents, apply the decision rule, then let the classifier's opinion settle a
+        clarification it agrees with or question an answer it contradicts."""
+        verdict = self._lexical_match(text)
+        if self.second_opinion is None or verdict.out_of_scope:
+            return verdict
+        opinion = self.second_opinion.opinion(self.normalizer.text(text))
+        t = self.thresholds
+        if verdict.action == "answer" and verdict.intent not in SPECIAL_INTENTS:
+            if opinion.intent != verdict.intent and opinion.probability >= t.veto:
+                named = [verdict.intent or "", *([opinion.intent] if opinion.intent in self._faq_ids else [])]
+                offered = list(dict.fromkeys([*named, *self.alternatives(text)]))[:3]
+                return replace(verdict, intent=None, action="clarify", suggestions=offered)
+            return verdict
+        first = verdict.suggestions[0] if verdict.suggestions else None
+        if verdict.action != "answer" and first == opinion.intent and opinion.probability >= t.agree:
+            return replace(verdict, intent=first, action="answer", suggestions=[])
+        return verdict
+
+    def _lexical_match(self, text: str) -> MatchResult:
+        """Rank the intents by lexical similarity and apply the decision rule."""
         if not self.intent_ids:
             return MatchResult(text, None, 0.0, "escalate")
         scores = self.scores(text)
