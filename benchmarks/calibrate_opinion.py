@@ -2,12 +2,14 @@
 
     python benchmarks/calibrate_opinion.py
 
-Data: the development set (tests/data/dev.tsv) read by the shipped matcher, and 5-fold cross-validation
+Data: the development sets (tests/data/dev.tsv, and public_dev.tsv: public questions from pages the
+held-out public set does not use) read by the shipped matcher, and 5-fold cross-validation
 over the knowledge base's own paraphrases (each fold read by a matcher and a classifier built without
 it). For every pair of thresholds (`agree`: a clarification becomes an answer when the classifier names
 its first choice at least this surely; `veto`: an answer becomes a clarification when the classifier
-names another class this surely) it prints how many readings are right and wrong, per language, and the
-precision of the answers each rule adds. tests/data/eval.tsv is held out and never read here.
+names another class this surely; in a message of more than `long_words` words any disagreement does) it
+prints how many readings are right and wrong, per language. tests/data/eval.tsv and public.tsv are held
+out and never read here.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.knowledge.faq import intents_from_files, load_matching_data
 from core.language.bilingual import ENGLISH, VIETNAMESE
 from core.language.evaluation import read_examples
-from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
+from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher, Thresholds
 from core.privacy import mask
 from core.settings import PROJECT_ROOT
 
 FOLDS = 5
+TUNING = ("dev.tsv", "public_dev.tsv")
 AGREE = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 VETO = (0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
+LONG_WORDS = Thresholds().long_words
 NONE = "none"
 
 
@@ -43,6 +47,7 @@ class Reading:
     refused: bool
     opinion: str
     probability: float
+    words: int
 
 
 def _read(matcher: Matcher, text: str, gold: str) -> Reading:
@@ -51,7 +56,8 @@ def _read(matcher: Matcher, text: str, gold: str) -> Reading:
     opinion = matcher.second_opinion.opinion(matcher.normalizer.text(text))
     first = verdict.suggestions[0] if verdict.suggestions else None
     refused = verdict.out_of_scope
-    return Reading(gold, verdict.action, verdict.intent, first, refused, opinion.intent, opinion.probability)
+    words = len(text.split())
+    return Reading(gold, verdict.action, verdict.intent, first, refused, opinion.intent, opinion.probability, words)
 
 
 def _decide(r: Reading, agree: float, veto: float) -> str | None:
@@ -59,7 +65,8 @@ def _decide(r: Reading, agree: float, veto: float) -> str | None:
     if r.refused:
         return None
     if r.action == "answer" and r.intent not in SPECIAL_INTENTS:
-        return None if r.opinion != r.intent and r.probability >= veto else r.intent
+        disagrees = r.opinion != r.intent
+        return None if disagrees and (r.probability >= veto or r.words > LONG_WORDS) else r.intent
     if r.intent is not None:  # a greeting, thanks, or a request for a person
         return r.intent
     return r.first if r.first == r.opinion and r.probability >= agree else None
@@ -86,7 +93,7 @@ def _development(intents: list[IntentTexts], language: str) -> list[Reading]:
     data = load_matching_data(PROJECT_ROOT / "knowledge")
     lexicon = data.lexicon if language == VIETNAMESE else type(data.lexicon)()
     matcher = Matcher(intents, lexicon, negatives=data.negatives_in(language), learned=True)
-    rows = read_examples(PROJECT_ROOT / "tests" / "data" / "dev.tsv")
+    rows = [e for name in TUNING for e in read_examples(PROJECT_ROOT / "tests" / "data" / name)]
     wanted = [e for e in rows if (e.style == "english") == (language == ENGLISH)]
     return [_read(matcher, mask(e.text).text, e.intent) for e in wanted]
 
@@ -112,7 +119,7 @@ def main() -> None:
     for language in (VIETNAMESE, ENGLISH):
         intents = [i for i in intents_from_files(folder, language) if i.texts]
         _report(f"{language}, paraphrases cross-validated", _cross_validated(intents, language))
-        _report(f"{language}, development set", _development(intents, language))
+        _report(f"{language}, development sets", _development(intents, language))
 
 
 if __name__ == "__main__":

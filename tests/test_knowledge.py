@@ -60,6 +60,9 @@ TOPICS = {
     "bank_biometrics",
     "vssid_confusion",
     "lost_phone",
+    "air_travel",
+    "one_number_one_account",
+    "old_id_cards",
 }
 SPECIAL = {"human", "greeting", "thanks"}
 UNCONFIRMED = ["320/2026", "169/2025", "118/2025", "29/2026", "công an huyện", "công an cấp huyện"]

@@ -62,6 +62,7 @@ class Thresholds:
     coverage_power: float = 0.0
     agree: float = 0.30  # a clarification becomes an answer when the classifier names its first choice this surely
     veto: float = 0.50  # an answer becomes a clarification when the classifier names another class this surely
+    long_words: int = 10  # in a longer message, any disagreement of the classifier turns an answer into a choice
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,17 @@ class Matcher:
         word_pools: list[Counter[str]] = []
         char_pools: list[Counter[str]] = []
         starts: list[int] = []
+        learns = learned and len(intents) <= MAX_LEARNED_INTENTS
+        examples: list[tuple[str, str]] = []  # normalised texts and their classes, for the classifier
         for intent in intents:
             starts.append(len(word_docs))
             word_pool: Counter[str] = Counter()
             char_pool: Counter[str] = Counter()
+            label = NONE if is_out_of_scope(intent.id) else intent.id
             for text in intent.texts:
                 tokens = training.tokens(text)
+                if learns:
+                    examples.append((self.normalizer.text(text), label))  # as questions will be read
                 word_docs.append(word_features(tokens))
                 word_pool.update(word_docs[-1])
                 if self._uses_chars:
@@ -154,12 +160,7 @@ class Matcher:
             if is_out_of_scope(i)
         }
         self.second_opinion: Classifier | None = None
-        if learned and len(intents) <= MAX_LEARNED_INTENTS:
-            examples = [
-                (self.normalizer.text(text), NONE if is_out_of_scope(intent.id) else intent.id)
-                for intent in intents
-                for text in intent.texts
-            ]
+        if learns:
             self.second_opinion = trained([t for t, _ in examples], [label for _, label in examples], cache)
         word_idf = inverse_frequencies(word_pools)
         char_idf = inverse_frequencies(char_pools) if self._uses_chars else {}
@@ -206,14 +207,17 @@ class Matcher:
 
     def match(self, text: str) -> MatchResult:
         """Rank the intents, apply the decision rule, then let the classifier's opinion settle a
-        clarification it agrees with or question an answer it contradicts."""
+        clarification it agrees with or question an answer it contradicts (surely, or at all in a
+        message of more than `long_words` words: a letter that tells a story first has many words to
+        mislead one reading)."""
         verdict = self._lexical_match(text)
         if self.second_opinion is None or verdict.out_of_scope:
             return verdict
         opinion = self.second_opinion.opinion(self.normalizer.text(text))
         t = self.thresholds
         if verdict.action == "answer" and verdict.intent not in SPECIAL_INTENTS:
-            if opinion.intent != verdict.intent and opinion.probability >= t.veto:
+            disagrees = opinion.intent != verdict.intent
+            if disagrees and (opinion.probability >= t.veto or len(text.split()) > t.long_words):
                 named = [verdict.intent or "", *([opinion.intent] if opinion.intent in self._faq_ids else [])]
                 offered = list(dict.fromkeys([*named, *self.alternatives(text)]))[:3]
                 return replace(verdict, intent=None, action="clarify", suggestions=offered)
