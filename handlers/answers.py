@@ -31,7 +31,8 @@ _PERSON_PLEASE = re.compile(
 )
 _ABOUT_MEETING = re.compile(r"\s*(?:o dau|khi nao|luc nao|the nao|bang cach nao|duoc khong|o mo|chua)\b")
 _WHAT_IS = re.compile(
-    r"^(?:(?:the nao la|giai thich(?: giup)?(?: tu)?|(?:tu|chu) )\s*(?P<after>[\w ]+?)"
+    r"^(?:(?:the con|vay con|con|vay|the|rua) )?"  # a follow-up: "còn NFC nghĩa là gì"
+    r"(?:(?:the nao la|giai thich(?: giup)?(?: tu)?|(?:tu|chu) )\s*(?P<after>[\w ]+?)"
     r"|(?P<before>[\w ]+?)\s+(?:la gi|la cai gi|nghia la gi|co nghia la gi|la sao|la the nao))"
     r"\s*(?:vay|the|a|ha|nhi|nhe|\?)*\s*\??$"
 )

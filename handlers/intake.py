@@ -15,6 +15,7 @@ from conversations.state import dialog_state, end_dialog, start_dialog
 from core.helpdesk import workflow
 from core.helpdesk.tickets import in_duty_hours, open_ticket_of, rate, ticket_number
 from core.language.i18n import Translate
+from core.language.matcher import SPECIAL_INTENTS
 from core.messages import Button, Media, Outbound
 from core.payloads import pack
 from core.privacy import mask
@@ -110,17 +111,28 @@ async def _on_text(turn: Turn) -> list[Outbound]:
     state = await dialog_state(session, user.id, DIALOG_NAME)
     assert state is not None
     data = dict(state.data)
+    answer_now: list[Outbound] = []
     if state.step == "problem":
         data["problem"] = turn.masked.text
         if turn.match.action == "answer" and turn.match.intent:
             data["intent"] = turn.match.intent
+            answer_now = _answer_while_waiting(turn, turn.match.intent)
         if not user.village:
             state.step = "village"
             state.data = data
-            return [_ask_village(turn._)]
+            return [*answer_now, _ask_village(turn._)]
     else:
         user.village = mask(turn.text.strip()).text[:MAX_PLACE_CHARS]
-    return await _open(turn, data)
+    return [*answer_now, *await _open(turn, data)]
+
+
+def _answer_while_waiting(turn: Turn, intent: str) -> list[Outbound]:
+    """The FAQ's answer to a problem the bot can answer, sent at once: the request for a person goes on."""
+    entry = turn.knowledge.entries.get(intent)
+    if entry is None or intent in SPECIAL_INTENTS:
+        return []
+    hard = bool(turn.knowledge.glossary.terms_in(entry.answer))
+    return [replies.answer(turn._, entry, has_hard_words=hard, language=turn.user.language)]
 
 
 async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] | None:

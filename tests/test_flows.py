@@ -448,3 +448,14 @@ async def test_a_resident_who_chose_english_reads_english_answers_and_topics(bot
     topics = await _press(bot, "faq", user="en-2")
     titles = [b.label for b in topics.choices()]
     assert "Common problems" in titles and "Sự cố thường gặp" not in titles
+
+
+async def test_a_problem_the_faq_answers_is_answered_at_once_and_the_request_goes_on(bot: BotContext) -> None:
+    await handle(bot, Inbound("shell", "asks-1", COMMAND, text="/canbo"))
+    answer, village = await say(bot, "tôi quên mật khẩu vneid", user="asks-1")
+    assert (answer.action, answer.intent) == ("answer", "forgot_passcode") and "thôn" in village.text
+    [opened] = await say(bot, "Bản Ka Ai", user="asks-1")
+    assert "#1" in opened.text
+    await handle(bot, Inbound("shell", "asks-2", COMMAND, text="/canbo"))
+    [only] = await say(bot, "nhà tôi có chuyện riêng cần gặp", user="asks-2")  # nothing to answer: just the village
+    assert "thôn" in only.text
