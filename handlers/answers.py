@@ -48,7 +48,7 @@ async def answer_text(turn: Turn) -> list[Outbound]:
     """A typed question: the answer, a choice of likely questions, or a person after a second miss.
 
     A short follow-up ("còn con tôi thì sao") is read with the previous question; a message with two
-    questions gets the first answered and the second offered as a button."""
+    questions gets its answer with the other question offered as a button."""
     reading = await _in_context(turn)
     result = reading.result
     language = ENGLISH if result.language == ENGLISH else turn.user.language  # an English question: English
@@ -68,10 +68,7 @@ async def answer_text(turn: Turn) -> list[Outbound]:
         if result.intent in SMALLTALK_INTENTS:
             reply = replies.smalltalk(_, entry, result)
         else:
-            hard = bool(knowledge.glossary.terms_in(entry.answer))
-            reply = replies.answer(
-                _, entry, result, question_id=turn.question_id, has_hard_words=hard, language=language
-            )
+            reply = replies.faq_answer(_, knowledge, entry, result, question_id=turn.question_id, language=language)
             reply = _offer_the_other_question(knowledge, reading.other, reply, _)
     elif result.action == "clarify":
         reply = replies.clarify(_, knowledge, result)
@@ -88,7 +85,7 @@ async def _in_context(turn: Turn) -> Reading:
     """The message's reading, or, for a short follow-up it cannot answer alone, the reading of the
     previous answered question (within `FOLLOW_UP_WINDOW`) with the slots the follow-up changes."""
     matcher = turn.desk.knowledge.matcher
-    reading = read(matcher, without_masks(turn.masked.text))
+    reading = read(matcher, without_masks(turn.masked.text), whole=turn.match)
     result = reading.result
     follow_up = _FOLLOW_UP.match(fold(turn.text)) and len(turn.text.split()) <= MAX_FOLLOW_UP_WORDS
     if result.action == "answer" or result.intent == HUMAN or not follow_up:
@@ -157,8 +154,7 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
         parts = parts[:1]
     entry = knowledge.entries.get(parts[0]) if len(parts) == 1 else None
     if prefix == replies.FAQ and entry is not None:
-        hard = bool(knowledge.glossary.terms_in(entry.answer))
-        return [replies.answer(_, entry, has_hard_words=hard, language=turn.user.language)]
+        return [replies.faq_answer(_, knowledge, entry, language=turn.user.language)]
     if prefix == replies.MORE and entry is not None and replies.split_answer(entry.answer)[1]:
         return [replies.more(_, entry)]
     if prefix == replies.TERMS and entry is not None:

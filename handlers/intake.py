@@ -131,8 +131,7 @@ def _answer_while_waiting(turn: Turn, intent: str) -> list[Outbound]:
     entry = turn.knowledge.entries.get(intent)
     if entry is None or intent in SPECIAL_INTENTS:
         return []
-    hard = bool(turn.knowledge.glossary.terms_in(entry.answer))
-    return [replies.answer(turn._, entry, has_hard_words=hard, language=turn.user.language)]
+    return [replies.faq_answer(turn._, turn.knowledge, entry, language=turn.user.language)]
 
 
 async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] | None:

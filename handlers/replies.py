@@ -132,6 +132,20 @@ def answer(
     )
 
 
+def faq_answer(
+    _: Translate,
+    knowledge: KnowledgeBase,
+    entry: Entry,
+    result: MatchResult | None = None,
+    *,
+    question_id: int | None = None,
+    language: str = "vi",
+) -> Outbound:
+    """`answer`, with its "Từ khó" button when the answer uses a glossary term."""
+    hard = bool(knowledge.glossary.terms_in(entry.answer))
+    return answer(_, entry, result, question_id=question_id, has_hard_words=hard, language=language)
+
+
 def more(_: Translate, entry: Entry) -> Outbound:
     """The rest of a long answer, with its full source."""
     _main, rest = split_answer(entry.answer)

@@ -172,7 +172,9 @@ class Matcher:
 
     def components(self, text: str) -> tuple[np.ndarray, float]:
         """Per-intent similarities (rows in `Weights.vector` order) and the query's vocabulary coverage."""
-        tokens = self.normalizer.tokens(text)
+        return self._components(self.normalizer.tokens(text))
+
+    def _components(self, tokens: list[str]) -> tuple[np.ndarray, float]:
         word_feats = word_features(tokens)
         chars = char_features(tokens) if self._uses_chars else Counter()
         w = self.weights
@@ -190,7 +192,10 @@ class Matcher:
 
     def scores(self, text: str) -> np.ndarray:
         """Fused confidence for every intent, in knowledge-base order."""
-        views, coverage = self.components(text)
+        return self._scores(self.normalizer.tokens(text))
+
+    def _scores(self, tokens: list[str]) -> np.ndarray:
+        views, coverage = self._components(tokens)
         fused = self.weights.vector() @ views
         return fused * coverage**self.thresholds.coverage_power
 
@@ -201,19 +206,20 @@ class Matcher:
         faq = [i for i in ranked if i != exclude and i not in SPECIAL_INTENTS and not is_out_of_scope(i)]
         return faq[:limit]
 
-    def _anchored(self, text: str, negative: str) -> bool:
+    def _anchored(self, tokens: list[str], negative: str) -> bool:
         """Whether the message uses a word of its own of this out-of-scope group."""
-        return bool(set(word_features(self.normalizer.tokens(text))) & self._foreign.get(negative, frozenset()))
+        return bool(set(word_features(tokens)) & self._foreign.get(negative, frozenset()))
 
     def match(self, text: str) -> MatchResult:
         """Rank the intents, apply the decision rule, then let the classifier's opinion settle a
         clarification it agrees with or question an answer it contradicts (surely, or at all in a
         message of more than `long_words` words: a letter that tells a story first has many words to
         mislead one reading)."""
-        verdict = self._lexical_match(text)
+        tokens = self.normalizer.tokens(text)  # normalised once for both readings
+        verdict = self.lexical_match(text, tokens)
         if self.second_opinion is None or verdict.out_of_scope:
             return verdict
-        opinion = self.second_opinion.opinion(self.normalizer.text(text))
+        opinion = self.second_opinion.opinion(" ".join(tokens))
         t = self.thresholds
         if verdict.action == "answer" and verdict.intent not in SPECIAL_INTENTS:
             disagrees = opinion.intent != verdict.intent
@@ -227,11 +233,11 @@ class Matcher:
             return replace(verdict, intent=first, action="answer", suggestions=[])
         return verdict
 
-    def _lexical_match(self, text: str) -> MatchResult:
-        """Rank the intents by lexical similarity and apply the decision rule."""
+    def lexical_match(self, text: str, tokens: list[str]) -> MatchResult:
+        """Rank the intents by lexical similarity and apply the decision rule (`tokens`: the normalised text)."""
         if not self.intent_ids:
             return MatchResult(text, None, 0.0, "escalate")
-        scores = self.scores(text)
+        scores = self._scores(tokens)
         order = np.argsort(-scores, kind="stable")
         best = self.intent_ids[order[0]]
         top = float(scores[order[0]])
@@ -244,7 +250,7 @@ class Matcher:
             self.intent_ids[i] for i in faq_ranked[:3] if float(scores[i]) >= max(top - t.suggest_gap, t.clarify * 0.75)
         ]
         if is_out_of_scope(best):
-            if suggestions and not self._anchored(text, best):
+            if suggestions and not self._anchored(tokens, best):
                 offered = list(dict.fromkeys([*suggestions, *(self.intent_ids[i] for i in faq_ranked[:2])]))[:3]
                 return MatchResult(text, None, round(top, 4), "clarify", offered)
             return MatchResult(text, None, round(top, 4), "escalate", out_of_scope=True)

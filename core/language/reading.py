@@ -42,10 +42,11 @@ def _answers(result: MatchResult) -> bool:
     return result.action == "answer" and result.intent is not None and result.intent not in SPECIAL_INTENTS
 
 
-def read(matcher: Matches, text: str) -> Reading:
+def read(matcher: Matches, text: str, whole: MatchResult | None = None) -> Reading:
     """The whole message's verdict, with a second FAQ question one of its clauses asks; when the whole is
-    unsure but two clauses each ask a different question, a choice of those questions."""
-    whole = matcher.match(text)
+    unsure but two clauses each ask a different question, a choice of those questions. `whole` is the
+    message's verdict when the caller has it already."""
+    whole = whole or matcher.match(text)
     parts = clauses(text)
     if len(parts) < 2 or whole.out_of_scope or whole.intent in SPECIAL_INTENTS:
         return Reading(whole)
