@@ -12,6 +12,9 @@ python bot.py communes add SLUG --name NAME [--team CHANNEL:CHAT_ID | --telegram
 python bot.py tickets list [--open]   every request for a person, with where it waits
 python bot.py invite create --commune SLUG --role volunteer|officer|admin
 python bot.py outbox retry [--dead]
+python bot.py admin create-user NAME --role admin|volunteer|officer [--commune SLUG] [--password-stdin]
+python bot.py admin create-token NAME [--label TEXT]   a read-only API token (shown once)
+python bot.py admin users
 
 Output piped into a reader that stops early (`python bot.py ask ... | head -1`) ends the command quietly
 with exit status 141 (128 + SIGPIPE), as other Unix tools do.
@@ -106,6 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_sub = outbox.add_subparsers(dest="outbox_action", required=True)
     retry = outbox_sub.add_parser("retry", help="send waiting messages now (with --dead, also given-up ones)")
     retry.add_argument("--dead", action="store_true", help="also re-queue messages that were given up")
+    admin = sub.add_parser("admin", help="dashboard accounts and API tokens")
+    admin_sub = admin.add_subparsers(dest="admin_action", required=True)
+    user = admin_sub.add_parser("create-user", help="a dashboard login (the password is asked, or read from stdin)")
+    user.add_argument("name", help="login name: lower-case letters without marks, digits, . _ -")
+    user.add_argument("--role", required=True, choices=["admin", "volunteer", "officer"])
+    user.add_argument("--commune", default=None, help="commune slug (required for volunteers and officers)")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    token = admin_sub.add_parser("create-token", help="print a read-only API token for /api/stats and /export/")
+    token.add_argument("name", help="the account the token acts for")
+    token.add_argument("--label", default="", help="what the token is for (e.g. the tool that uses it)")
+    admin_sub.add_parser("users", help="list dashboard accounts")
     kb = sub.add_parser("kb", help="knowledge base files <-> database; questions taught by volunteers")
     kb.add_argument("action", choices=["import", "export", "pending", "approve", "reject"])
     kb.add_argument("ids", nargs="*", type=int, help="with approve/reject: the numbers shown by 'kb pending'")
@@ -388,7 +402,7 @@ async def _run(settings: Settings) -> int:
     from web.server import build_web_app
 
     async with _bot(settings) as ctx, AsyncExitStack() as stack:
-        web_app = build_web_app(ctx.sessions)
+        web_app = build_web_app(ctx.sessions, secure_cookies=settings.web_public_url.startswith("https://"))
         senders: dict[str, Sender] = {}
         per_second: dict[str, float] = {}
         receivers = []
@@ -453,6 +467,66 @@ async def _invite(settings: Settings, commune: str, role: str) -> int:
     return 0
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Mật khẩu: ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise ValueError("Hai lần nhập mật khẩu không giống nhau.")
+    return first
+
+
+async def _admin(settings: Settings, args: argparse.Namespace) -> int:
+    """Create dashboard accounts and API tokens (each recorded in the audit log), or list accounts."""
+    from sqlalchemy import select
+
+    from core.access import audit
+    from core.access.accounts import account_named, create_account
+    from core.access.sessions import create_api_token
+    from core.database import session_factory
+    from models import WebAccount
+    from models.base import utcnow
+
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        now = utcnow()
+        if args.admin_action == "users":
+            accounts = list(await session.scalars(select(WebAccount).order_by(WebAccount.username)))
+            if not accounts:
+                print("No dashboard account yet: python bot.py admin create-user NAME --role admin --password-stdin")
+            for each in accounts:
+                state = " (disabled)" if each.disabled else ""
+                print(f"{each.username}\t{each.role}\t{each.commune or 'every commune'}{state}")
+            return 0
+        if args.admin_action == "create-token":
+            holder = await account_named(session, args.name)
+            if holder is None:
+                print(f"No account named {args.name!r}.", file=sys.stderr)
+                return 2
+            token = await create_api_token(session, holder, args.label, now)
+            await audit.record(session, audit.CLI, "token.create", holder.username, now, after={"label": args.label})
+            print(
+                f"Read-only API token for {holder.username}, shown once "
+                f"(send it as 'Authorization: Bearer ...'): {token}"
+            )
+            return 0
+        try:
+            account = await create_account(
+                session, args.name, _read_password(args.password_stdin), args.role, args.commune
+            )
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+        details = {"username": account.username, "role": account.role, "commune": account.commune}
+        await audit.record(session, audit.CLI, "account.create", account.username, now, after=details)
+    where = f"commune {account.commune}" if account.commune else "every commune"
+    print(
+        f"Created {account.role} {account.username} ({where}). Log in at http://{settings.web_host}:{settings.web_port}/login"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit status (130 when interrupted, BROKEN_PIPE_EXIT when stdout's reader went away)."""
     args = build_parser().parse_args(argv)
@@ -500,6 +574,8 @@ async def _command(settings: Settings, command: str, args: argparse.Namespace) -
         return await _tickets(settings, args.open)
     if command == "outbox":
         return await _outbox_retry(settings, args.dead)
+    if command == "admin":
+        return await _admin(settings, args)
     if args.action in {"pending", "approve", "reject"}:
         return await _kb_review(settings, args.action, args.ids)
     return await _kb(settings, args.action, args.dir, args.force)

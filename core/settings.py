@@ -56,6 +56,7 @@ class Settings:
     model_cache_dir: Path = PROJECT_ROOT / "data" / "models"  # trained classifiers, rebuilt when missing
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    web_public_url: str = ""  # the dashboard's address as people reach it; https:// makes its cookies Secure
     log_level: str = "INFO"
     outbox_give_up_after: int = 24 * 3600  # seconds of failed tries before a message is given up
     values: Mapping[str, str] = field(

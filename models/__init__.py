@@ -1,5 +1,6 @@
 """SQLAlchemy tables. This package imports nothing else from the project."""
 
+from models.account import ApiToken, AuditEntry, LoginFailure, WebAccount, WebSession
 from models.base import Base
 from models.channel_token import ChannelToken
 from models.commune import Commune
@@ -14,6 +15,8 @@ from models.ticket import Ticket, TicketEvent
 from models.user import User
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
     "Base",
     "ChannelToken",
     "Commune",
@@ -24,6 +27,7 @@ __all__ = [
     "GlossaryTerm",
     "InboxEvent",
     "Invite",
+    "LoginFailure",
     "Member",
     "MessageLog",
     "OutboxMessage",
@@ -31,4 +35,6 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "User",
+    "WebAccount",
+    "WebSession",
 ]

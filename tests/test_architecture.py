@@ -28,6 +28,8 @@ CORE_ALLOWED = {
     "knowledge": {"knowledge", "language"},
     "delivery": {"delivery"},
     "helpdesk": {"helpdesk", "knowledge", "language", "delivery"},
+    "access": {"access"},
+    "stats": {"stats", "helpdesk"},
 }
 CHANNEL_NAMES = {"telegram", "zalo", "shell"}  # "sms" is also a checklist step and an OTP word
 HANDLERS_A_CHANNEL_MAY_USE = {"handlers.router", "handlers.context", "handlers.runtime"}
@@ -138,9 +140,13 @@ def test_benchmarks_do_not_import_the_tests() -> None:
         assert not any(name.split(".")[0] == "tests" for name in _imports(path)), path.name
 
 
+HELPER_MODULES = {"tests.fixtures", "tests.processes", "tests.browser", "tests.dashboard"}
+
+
 def test_tests_share_helpers_only_through_the_helper_modules() -> None:
-    """Shared helpers live in `tests/fixtures.py` (and `tests/processes.py` for bot.py processes), never
-    in conftest or another test module."""
+    """Shared helpers live in `tests/fixtures.py` (and `tests/processes.py` for bot.py processes,
+    `tests/browser.py` for Chromium, `tests/dashboard.py` for web logins), never in conftest or another
+    test module."""
     for path in sorted((PROJECT_ROOT / "tests").glob("*.py")):
         shared = {name for name in _imports(path) if name.split(".")[0] == "tests"}
-        assert shared <= {"tests.fixtures", "tests.processes"}, f"{path.name} imports {sorted(shared)}"
+        assert shared <= HELPER_MODULES, f"{path.name} imports {sorted(shared)}"

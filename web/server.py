@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
-
+from models.base import utcnow
+from web import api, auth, pages
+from web.context import CLOCK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, template_environment
+from web.security import security_headers
 
 HEALTH_WAIT_SECONDS = 2.0
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -27,9 +32,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def build_web_app(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
-    """The web application with its routes; channels add their webhook routes to it."""
-    app = web.Application(client_max_size=1024 * 1024)
+def build_web_app(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    secure_cookies: bool = False,
+) -> web.Application:
+    """The web application: health, the dashboard and its API; channels add their webhook routes to it.
+    `secure_cookies` marks cookies Secure (set it when the dashboard is served over TLS)."""
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[security_headers, auth.authentication])
     app[SESSIONS] = sessions
+    app[CLOCK] = clock
+    app[SECURE_COOKIES] = secure_cookies
+    app[TEMPLATES] = template_environment()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/login", auth.login_form)
+    app.router.add_post("/login", auth.login)
+    app.router.add_post("/logout", auth.logout)
+    app.router.add_get("/", pages.overview_page)
+    app.router.add_get("/api/stats", api.stats)
+    app.router.add_get("/export/tickets.csv", api.tickets_csv)
+    app.router.add_get("/export/daily.csv", api.daily_csv)
+    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
     return app

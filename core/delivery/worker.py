@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
@@ -47,7 +47,7 @@ from core.delivery.outbox import (
 from core.delivery.sender import RetryLater, Sender, Undeliverable
 from core.messages import ANCHOR, EDIT, NOTICE, RELAY, Outbound
 from models import OutboxMessage
-from models.base import utcnow
+from models.base import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)  # the Table itself, for one executemany of write-backs
@@ -325,7 +325,7 @@ class OutboxWorker:
             due = await next_due(session, list(self.senders)) if self.senders else None
         timeout = min(IDLE_WAKE_SECONDS, self.lease.total_seconds() / 3)
         if due is not None:
-            timeout = min(timeout, max(0.0, (_aware(due) - self.clock()).total_seconds()))
+            timeout = min(timeout, max(0.0, (as_utc(due) - self.clock()).total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -437,7 +437,7 @@ class OutboxWorker:
     def _retry(self, row: OutboxMessage, error: RetryLater) -> _Outcome:
         """Try again later; a rate limit is not a failure, and only `give_up_after` of failures gives up."""
         parts = int(row.body.get("parts_sent", 0)) + error.parts_sent
-        if not error.throttled and self.clock() - _aware(row.created_at) >= self.give_up_after:
+        if not error.throttled and self.clock() - as_utc(row.created_at) >= self.give_up_after:
             return _Outcome(row.id, DEAD, row.attempts + 1, error=error.reason, parts_sent=parts)
         failures = row.attempts if error.throttled else row.attempts + 1
         wait = timedelta(seconds=error.seconds)
@@ -515,7 +515,3 @@ async def _rows(session: AsyncSession, ids: list[int], owner: str) -> list[Outbo
 
 def _thread_key(row: OutboxMessage) -> tuple[str, str, str] | None:
     return (row.channel, row.chat_id, row.thread) if row.thread is not None else None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

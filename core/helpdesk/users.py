@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User
-from models.base import utcnow
+from models.base import as_utc, utcnow
 
 # last_seen_at is for "active residents" statistics; minute precision spares a write per message.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
@@ -27,11 +27,6 @@ async def get_or_create_user(session: AsyncSession, channel: str, external_id: s
         except IntegrityError:
             user = (await session.scalars(query)).one()
     now = utcnow()
-    if user.last_seen_at is None or _aware(user.last_seen_at) < now - LAST_SEEN_PRECISION:
+    if user.last_seen_at is None or as_utc(user.last_seen_at) < now - LAST_SEEN_PRECISION:
         user.last_seen_at = now
     return user
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
