@@ -402,7 +402,8 @@ async def _run(settings: Settings) -> int:
     from web.server import build_web_app
 
     async with _bot(settings) as ctx, AsyncExitStack() as stack:
-        web_app = build_web_app(ctx.sessions, secure_cookies=settings.web_public_url.startswith("https://"))
+        secure = settings.web_public_url.startswith("https://")
+        web_app = build_web_app(ctx.sessions, lambda: ctx.desk, clock=ctx.clock, secure_cookies=secure)
         senders: dict[str, Sender] = {}
         per_second: dict[str, float] = {}
         receivers = []

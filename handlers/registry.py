@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from conversations import checklist, settings
 from conversations.dialog import Command, Dialog
 from core.payloads import check_prefixes
-from handlers import answers, intake, team
+from handlers import answers, intake, stats, team
 
 DIALOGS: tuple[Dialog, ...] = (
     intake.DIALOG,  # an open ticket or the intake takes the text first
     settings.DIALOG,  # then a place name the settings dialog asked for
     checklist.DIALOG,
     team.DIALOG,
+    stats.DIALOG,  # /stats for commune admins
     answers.DIALOG,  # menus and FAQ buttons; unclaimed text is answered from the FAQ
 )
 

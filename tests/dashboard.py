@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.access.accounts import create_account
 from core.helpdesk.communes import save_commune
+from handlers.context import BotContext
 from models.base import utcnow
 from web.server import build_web_app
 
@@ -47,7 +48,9 @@ async def log_in(client: TestClient, name: str, password: str = PASSWORD, next_p
 
 @asynccontextmanager
 async def web_client(
-    sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime] = utcnow, secure: bool = False
+    ctx: BotContext, clock: Callable[[], datetime] = utcnow, secure: bool = False
 ) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(build_web_app(sessions, clock=clock, secure_cookies=secure))) as client:
+    """The dashboard of the running bot `ctx`, in a test server on 127.0.0.1."""
+    app = build_web_app(ctx.sessions, lambda: ctx.desk, clock=clock, secure_cookies=secure)
+    async with TestClient(TestServer(app)) as client:
         yield client

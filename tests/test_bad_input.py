@@ -59,7 +59,7 @@ MALFORMED_UPDATES: list[bytes] = [
 @asynccontextmanager
 async def _web_doors(bot: BotContext) -> AsyncIterator[TestClient]:
     """Both webhooks on our web app (the platforms themselves are never reached)."""
-    web_app = build_web_app(bot.sessions)
+    web_app = build_web_app(bot.sessions, lambda: bot.desk)
     TelegramChannel(bot, build_bot(TOKEN, "http://127.0.0.1:9")).add_webhook_route(web_app, SECRET)
     async with aiohttp.ClientSession() as http:
         client = ZaloClient(http, bot.sessions, ZaloCredentials(APP_ID, APP_SECRET), api_url="http://127.0.0.1:9")

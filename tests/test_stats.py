@@ -120,7 +120,7 @@ async def test_api_stats_counts_a_known_history(bot: BotContext) -> None:
     await _history(bot.sessions)
     await make_account(bot.sessions, "admin", "admin", "xa-a")
     await make_account(bot.sessions, "tnv-b", "volunteer", "xa-b")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "admin")
         every = await (await client.get(f"/api/stats?{PERIOD}")).json()
         for key, value in EXPECTED_ALL.items():
@@ -155,7 +155,7 @@ async def test_api_stats_counts_a_known_history(bot: BotContext) -> None:
 
         one_day = await (await client.get("/api/stats?from=2026-11-03&to=2026-11-03")).json()
         assert one_day["messages"] == 3 and one_day["tickets"] == {"opened": 1, "closed": 1}
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "tnv-b")
         b = await (await client.get(f"/api/stats?{PERIOD}")).json()
         assert (b["messages"], b["residents"], b["tickets"]["opened"]) == (3, 2, 1)
@@ -164,7 +164,7 @@ async def test_api_stats_counts_a_known_history(bot: BotContext) -> None:
 async def test_the_page_and_the_csvs_show_the_same_numbers_as_the_api(bot: BotContext) -> None:
     await _history(bot.sessions)
     await make_account(bot.sessions, "admin", "admin")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "admin")
         api = await (await client.get(f"/api/stats?{PERIOD}")).json()
         page = await (await client.get(f"/?{PERIOD}")).text()
@@ -201,7 +201,7 @@ async def test_messages_the_bot_really_handled_are_counted_as_it_answered_them(b
         replies = await say(bot, text, user=f"resident-{n % 2}")
         actions.append(next(r.action for r in replies if r.action))
     await make_account(bot.sessions, "admin", "admin")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "admin")
         numbers = await (await client.get("/api/stats")).json()
     assert numbers["messages"] == numbers["questions"] == len(questions)

@@ -104,7 +104,7 @@ async def test_a_429_is_retried_after_the_requested_pause(polling: TelegramChann
 
 async def test_webhook_checks_the_secret_and_queues_updates(bot: BotContext, fake: FakeTelegram) -> None:
     channel = TelegramChannel(bot, build_bot(TOKEN, fake.url))
-    web_app = build_web_app(bot.sessions)
+    web_app = build_web_app(bot.sessions, lambda: bot.desk)
     channel.add_webhook_route(web_app, "s3cret")
     sender = TelegramSender(channel.bot)
     async with (

@@ -18,7 +18,7 @@ from web.server import build_web_app
 
 
 async def test_anonymous_visitors_are_sent_to_login_and_the_api_answers_401(bot: BotContext) -> None:
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         page = await client.get("/?from=2026-11-01", allow_redirects=False)
         assert page.status == 303
         location = urlsplit(page.headers["Location"])
@@ -30,7 +30,7 @@ async def test_anonymous_visitors_are_sent_to_login_and_the_api_answers_401(bot:
 
 async def test_login_sets_a_session_cookie_that_is_httponly_lax_and_expires(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
-    async with web_client(bot.sessions, secure=True) as client:
+    async with web_client(bot, secure=True) as client:
         page = await client.get("/login")
         login_cookie = page.cookies["caunoi_login"]
         assert login_cookie["httponly"] and login_cookie["secure"]
@@ -51,7 +51,7 @@ async def test_login_sets_a_session_cookie_that_is_httponly_lax_and_expires(bot:
 
 async def test_login_needs_the_forms_csrf_value_and_the_right_password(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await client.get("/login")
         forged = await client.post("/login", data={"username": "chi-lan", "password": PASSWORD, "csrf": "x"})
         assert forged.status == 403
@@ -66,7 +66,7 @@ async def test_login_needs_the_forms_csrf_value_and_the_right_password(bot: BotC
 async def test_five_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_one(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
     clock = FakeClock(datetime(2026, 11, 2, 3, 0, tzinfo=UTC))
-    async with web_client(bot.sessions, clock=clock) as client:
+    async with web_client(bot, clock=clock) as client:
         for _ in range(5):
             assert await log_in(client, "chi-lan", "doan-bua-mot-cai") == 401
         assert await log_in(client, "chi-lan") == 429
@@ -79,7 +79,7 @@ async def test_five_wrong_passwords_lock_the_account_for_a_while_even_with_the_r
 
 async def test_many_failures_from_one_address_throttle_every_account_from_it(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         for n in range(20):
             assert await log_in(client, f"thu-ten-{n}", "doan-bua-mot-cai") == 401
         assert await log_in(client, "chi-lan") == 429
@@ -88,7 +88,7 @@ async def test_many_failures_from_one_address_throttle_every_account_from_it(bot
 async def test_a_session_ends_at_logout_when_idle_and_after_its_lifetime(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
     clock = FakeClock(datetime(2026, 11, 2, 3, 0, tzinfo=UTC))
-    async with web_client(bot.sessions, clock=clock) as client:
+    async with web_client(bot, clock=clock) as client:
         assert await log_in(client, "chi-lan") == 303
         clock.advance(hours=1, minutes=59)
         assert (await client.get("/", allow_redirects=False)).status == 200
@@ -111,7 +111,7 @@ async def test_a_session_ends_at_logout_when_idle_and_after_its_lifetime(bot: Bo
 async def test_a_stolen_cookie_from_another_session_does_not_carry_its_csrf(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
     await make_account(bot.sessions, "anh-tuan", "admin")
-    async with web_client(bot.sessions) as first, web_client(bot.sessions) as second:
+    async with web_client(bot) as first, web_client(bot) as second:
         await log_in(first, "chi-lan")
         await log_in(second, "anh-tuan")
         first_token = csrf_of(await (await first.get("/")).text())
@@ -122,7 +122,7 @@ async def test_a_stolen_cookie_from_another_session_does_not_carry_its_csrf(bot:
 async def test_volunteers_see_only_their_commune(bot: BotContext) -> None:
     await make_account(bot.sessions, "tnv-a", "volunteer", "xa-a")
     await make_account(bot.sessions, "admin", "admin", "xa-b")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "tnv-a")
         own = await client.get("/api/stats?from=2026-11-01&to=2026-11-02")
         assert own.status == 200 and (await own.json())["commune"] == ["xa-a"]
@@ -130,7 +130,7 @@ async def test_volunteers_see_only_their_commune(bot: BotContext) -> None:
             assert (await client.get(f"{path}?commune=xa-b")).status == 403, path
         page = await (await client.get("/")).text()
         assert 'value="xa-b"' not in page and 'value="xa-a"' in page
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "admin")
         everyone = await client.get("/api/stats?from=2026-11-01&to=2026-11-02")
         assert (await everyone.json())["commune"] is None
@@ -144,7 +144,7 @@ async def test_an_api_token_reads_statistics_and_nothing_else(bot: BotContext) -
         assert account is not None
         token = await create_api_token(session, account, "sheet", datetime.now(UTC))
     bearer = {"Authorization": f"Bearer {token}"}
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         assert (await client.get("/api/stats?from=2026-11-01&to=2026-11-30", headers=bearer)).status == 200
         assert (await client.get("/export/daily.csv", headers=bearer)).status == 200
         assert (await client.get("/", headers=bearer, allow_redirects=False)).status == 403
@@ -155,7 +155,7 @@ async def test_an_api_token_reads_statistics_and_nothing_else(bot: BotContext) -
 
 async def test_bad_filters_get_a_clear_400(bot: BotContext) -> None:
     await make_account(bot.sessions, "admin", "admin")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         await log_in(client, "admin")
         for query in (
             "from=2026-13-01",
@@ -173,7 +173,7 @@ async def test_bad_filters_get_a_clear_400(bot: BotContext) -> None:
 
 async def test_every_answer_carries_the_security_headers(bot: BotContext) -> None:
     await make_account(bot.sessions, "admin", "admin")
-    async with web_client(bot.sessions) as client:
+    async with web_client(bot) as client:
         responses = [await client.get("/login"), await client.get("/nowhere"), await client.get("/static/style.css")]
         await log_in(client, "admin")
         responses.append(await client.get("/"))
@@ -195,7 +195,7 @@ async def test_login_never_redirects_to_another_site(bot: BotContext) -> None:
         "javascript:alert(1)",
         "/%0d%0aX: y",
     ):
-        async with web_client(bot.sessions) as client:
+        async with web_client(bot) as client:
             page = await client.get("/login")
             response = await client.post(
                 "/login",
@@ -208,10 +208,9 @@ async def test_login_never_redirects_to_another_site(bot: BotContext) -> None:
 
 
 async def test_huge_forms_are_refused(bot: BotContext) -> None:
-    async with TestClient(TestServer(build_web_app(bot.sessions))) as client:
+    async with TestClient(TestServer(build_web_app(bot.sessions, lambda: bot.desk))) as client:
         page = await client.get("/login")
         response = await client.post(
             "/login", data={"csrf": csrf_of(await page.text()), "username": "x" * 200_000, "password": "y"}
         )
         assert response.status == 413
-

@@ -424,7 +424,7 @@ class Harness:
 @pytest.fixture
 async def zalo(bot: BotContext, fake: FakeZalo, http: aiohttp.ClientSession) -> AsyncIterator[Harness]:
     client = make_client(bot.sessions, fake, http)
-    web_app = build_web_app(bot.sessions)
+    web_app = build_web_app(bot.sessions, lambda: bot.desk)
     ZaloChannel(bot, client, OA_SECRET_KEY, APP_ID, clock=lambda: NOW).add_route(web_app)
     sender = ZaloSender(client)
     async with background(bot, {"zalo": sender}, jobs=False) as worker, TestClient(TestServer(web_app)) as web:
@@ -533,7 +533,7 @@ async def test_an_accepted_event_is_stored_then_handled_and_purged(
     bot: BotContext, fake: FakeZalo, http: aiohttp.ClientSession
 ) -> None:
     """The 200 comes after the insert; once handled, the stored body is cleared and the key kept."""
-    web_app = build_web_app(bot.sessions)
+    web_app = build_web_app(bot.sessions, lambda: bot.desk)
     client = make_client(bot.sessions, fake, http)
     ZaloChannel(bot, client, OA_SECRET_KEY, APP_ID, clock=lambda: NOW).add_route(web_app)
     async with TestClient(TestServer(web_app)) as client:

@@ -44,7 +44,7 @@ async def platforms(bot: BotContext) -> AsyncIterator[tuple[FakeTelegram, FakeZa
         await save_commune(session, "dan-hoa", "Dân Hóa", team=telegram_team(GROUP), is_default=True)
         code = await create_invite(session, "dan-hoa", "volunteer", datetime.now(UTC))
     channel = TelegramChannel(bot, build_bot(TOKEN, telegram.url))
-    web_app = build_web_app(bot.sessions)
+    web_app = build_web_app(bot.sessions, lambda: bot.desk)
     async with aiohttp.ClientSession() as http:
         credentials = ZaloCredentials(APP_ID, APP_SECRET, zalo.access_token, zalo.refresh_token)
         client = ZaloClient(http, bot.sessions, credentials, api_url=zalo.url, oauth_url=zalo.url)

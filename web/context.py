@@ -11,12 +11,15 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.helpdesk.workflow import Desk
 from models import WebAccount
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 Clock = Callable[[], datetime]
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
+DeskSource = Callable[[], Desk]
+DESK: web.AppKey[DeskSource] = web.AppKey("desk")  # the workflow's view of the running bot (its current FAQ)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 ACCOUNT = web.RequestKey("account", WebAccount)
 CSRF = web.RequestKey("csrf", str)

@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
-from web import api, auth, pages
-from web.context import CLOCK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, template_environment
+from web import api, auth, inbox, pages
+from web.context import CLOCK, DESK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, DeskSource, template_environment
 from web.security import security_headers
 
 HEALTH_WAIT_SECONDS = 2.0
@@ -34,22 +34,28 @@ async def healthz(request: web.Request) -> web.Response:
 
 def build_web_app(
     sessions: async_sessionmaker[AsyncSession],
+    desk: DeskSource,
     *,
     clock: Callable[[], datetime] = utcnow,
     secure_cookies: bool = False,
 ) -> web.Application:
-    """The web application: health, the dashboard and its API; channels add their webhook routes to it.
+    """The web application: health, the dashboard, its inbox and API; channels add their webhook routes
+    to it. `desk` gives the ticket workflow's view of the running bot (its current FAQ, its channels);
     `secure_cookies` marks cookies Secure (set it when the dashboard is served over TLS)."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[security_headers, auth.authentication])
     app[SESSIONS] = sessions
     app[CLOCK] = clock
     app[SECURE_COOKIES] = secure_cookies
+    app[DESK] = desk
     app[TEMPLATES] = template_environment()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/login", auth.login_form)
     app.router.add_post("/login", auth.login)
     app.router.add_post("/logout", auth.logout)
     app.router.add_get("/", pages.overview_page)
+    app.router.add_get("/tickets", inbox.ticket_list)
+    app.router.add_get("/tickets/{ticket_id}", inbox.ticket_page)
+    app.router.add_post("/tickets/{ticket_id}/{action}", inbox.ticket_action)
     app.router.add_get("/api/stats", api.stats)
     app.router.add_get("/export/tickets.csv", api.tickets_csv)
     app.router.add_get("/export/daily.csv", api.daily_csv)

@@ -13,6 +13,7 @@ from core.messages import Address
 from models import Commune, Invite, Member
 
 ROLES = ("volunteer", "officer", "admin")
+WEB = "web"  # the identity of a dashboard account's membership: it acts in the web inbox, is never messaged
 INVITE_VALIDITY = timedelta(days=7)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
 
@@ -76,8 +77,9 @@ async def memberships(session: AsyncSession, channel: str, external_id: str) -> 
 
 
 async def members_with_role(session: AsyncSession, commune: str, roles: tuple[str, ...]) -> list[Member]:
-    """The commune's members in some roles (e.g. officers to hand a ticket to)."""
-    query = select(Member).where(Member.commune == commune, Member.role.in_(roles))
+    """The commune's members in some roles that can be messaged in private (e.g. officers to hand a
+    ticket to); dashboard memberships see their notices in the web inbox instead."""
+    query = select(Member).where(Member.commune == commune, Member.role.in_(roles), Member.channel != WEB)
     return list(await session.scalars(query.order_by(Member.id)))
 
 
