@@ -10,9 +10,11 @@ import pytest
 
 from core.helpdesk.communes import save_commune
 from core.helpdesk.members import create_invite
+from core.language.i18n import translator
 from core.messages import BUTTON, COMMAND, TEXT, Inbound, Outbound
 from core.stats.overview import Overview, overview
 from core.stats.period import Scope
+from handlers import stats
 from handlers.context import BotContext
 from handlers.router import command_menu, handle
 from tests.fixtures import FakeClock, telegram_team
@@ -178,7 +180,7 @@ async def test_another_communes_messages_are_not_in_the_admins_numbers(desk: Bot
     assert everywhere.messages["messages"] == 9 + 3  # the other commune did write today
     text = await _stats(desk, ADMIN)
     assert "Hướng Lập" not in text
-    assert "• Tin nhắn: 9 · người dân: 2" in text and "• Tin nhắn: 12 " not in text
+    assert "• Tin nhắn: 9 · người dân: 2" in text and "• Tin nhắn: 11 · người dân: 2" in text  # today, 7 days
 
 
 async def test_an_admin_of_two_communes_gets_both_together_and_one_line_each(desk: BotContext) -> None:
@@ -228,3 +230,27 @@ async def test_an_admin_with_a_quiet_commune_gets_zeros_and_dashes(desk: BotCont
         "• Bot được chấm: 👍 0 · 👎 0",
         "",
     ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (None, "chưa có"),
+        (0, "0 giây"),
+        (45.4, "45 giây"),
+        (59.6, "1 phút"),
+        (12 * 60 + 10, "12 phút"),
+        (60 * 60, "1 giờ"),
+        (2 * 3600 + 5 * 60, "2 giờ 5 phút"),
+        (47 * 3600 + 59 * 60, "47 giờ 59 phút"),
+        (48 * 3600, "2 ngày"),
+        (3 * 86400 + 4 * 3600 + 10 * 60, "3 ngày 4 giờ"),
+    ],
+)
+def test_waiting_times_are_in_plain_words(seconds: float | None, words: str) -> None:
+    assert stats.duration(translator("vi"), seconds) == words
+
+
+def test_the_numbers_speak_the_admins_language() -> None:
+    assert stats.decimal(translator("vi"), 4.5) == "4,5" and stats.decimal(translator("en"), 4.5) == "4.5"
+    assert stats.duration(translator("en"), 2 * 3600 + 5 * 60) == "2 h 5 min"

@@ -15,11 +15,11 @@ from core.helpdesk import workflow
 from core.helpdesk.cards import local_time, member_label
 from core.helpdesk.communes import list_communes
 from core.helpdesk.ticket_search import STATES, TicketFilter, find_tickets
-from core.helpdesk.tickets import ACT_VIEW, events, ticket_number
-from core.helpdesk.web_members import web_actor
+from core.helpdesk.tickets import Ticket, events, ticket_number
+from core.helpdesk.web_members import visible_ticket
 from core.helpdesk.workflow import Actor, Desk, Done
 from core.privacy import mask
-from models import Member, Ticket, WebAccount
+from models import Member, WebAccount
 from web.context import ACCOUNT, CLOCK, DESK, SECURE_COOKIES, SESSIONS, render
 
 NOTICE_COOKIE = "caunoi_notice"
@@ -80,11 +80,10 @@ async def ticket_list(request: web.Request) -> web.Response:
 
 async def _visible_ticket(session: AsyncSession, account: WebAccount, ticket_id: int) -> tuple[Ticket, Actor]:
     """The ticket and who the account acts as on it; 404 (revealing nothing) when it may not see it."""
-    ticket = await session.get(Ticket, ticket_id)
-    actor = await web_actor(session, account, ticket.commune) if ticket is not None else None
-    if ticket is None or actor is None or await workflow.permitted(session, actor, ticket_id, ACT_VIEW) is None:
+    found = await visible_ticket(session, account, ticket_id)
+    if found is None:
         raise web.HTTPNotFound(text="Không có yêu cầu này, hoặc bạn không được xem.")
-    return ticket, actor
+    return found
 
 
 async def ticket_page(request: web.Request) -> web.Response:

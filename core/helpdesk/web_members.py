@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.helpdesk.members import WEB, membership
-from core.helpdesk.workflow import Actor
-from models import Commune, Member, WebAccount
+from core.helpdesk.tickets import ACT_VIEW
+from core.helpdesk.workflow import Actor, permitted
+from models import Commune, Member, Ticket, WebAccount
 
 ADMIN = "admin"
 
@@ -37,3 +38,12 @@ async def web_actor(session: AsyncSession, account: WebAccount, commune: str | N
         )
         await session.flush()
     return identity
+
+
+async def visible_ticket(session: AsyncSession, account: WebAccount, ticket_id: int) -> tuple[Ticket, Actor] | None:
+    """The ticket and who the account acts as on it, or None when the account may not see it."""
+    ticket = await session.get(Ticket, ticket_id)
+    actor = await web_actor(session, account, ticket.commune) if ticket is not None else None
+    if ticket is None or actor is None or await permitted(session, actor, ticket_id, ACT_VIEW) is None:
+        return None
+    return ticket, actor
