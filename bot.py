@@ -256,7 +256,7 @@ async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
         except NotPending as error:
             print(f"kb {action}: {error} (see 'python bot.py kb pending'); nothing was {action}d", file=sys.stderr)
             return 2
-    print(f"{action}d {changed} of {len(set(ids))}; the bot learns approved questions at its next start")
+    print(f"{action}d {changed} of {len(set(ids))}; every running bot learns approved questions within seconds")
     return 0
 
 

@@ -21,6 +21,7 @@ from core.knowledge.faq import (
     load_knowledge,
     load_matching_data,
 )
+from core.knowledge.versions import current_version
 from handlers.flood import PRESS_LIMIT, FloodGuard
 from models.base import utcnow
 
@@ -38,6 +39,7 @@ class BotContext:
     capabilities: dict[str, Capabilities] = field(default_factory=dict)
     flood: FloodGuard = field(default_factory=FloodGuard)
     presses: FloodGuard = field(default_factory=lambda: FloodGuard(limit=PRESS_LIMIT))
+    knowledge_version: int = 0  # the version `knowledge` was loaded at (see core/knowledge/versions.py)
     inbox: Inbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,10 +50,16 @@ class BotContext:
         """What the ticket workflow needs from this process: the current FAQ, the clock, the channels."""
         return Desk(self.knowledge, self.clock, self.capabilities)
 
-    async def reload_knowledge(self) -> None:
-        """Rebuild the matcher after the FAQ changed in the database."""
+    async def reload_knowledge(self) -> bool:
+        """Reload the FAQ and rebuild the matcher when the knowledge version moved; whether it did.
+        The version is read before the content, so a change saved meanwhile is picked up next time."""
         async with self.sessions() as session:
+            version = await current_version(session)
+            if version == self.knowledge_version:
+                return False
             self.knowledge = await load_knowledge(session, self.matching)
+        self.knowledge_version = version
+        return True
 
 
 async def open_context(
@@ -67,5 +75,6 @@ async def open_context(
         if await knowledge_is_empty(session):
             await import_knowledge(session, knowledge_dir)
     async with sessions() as session:
+        version = await current_version(session)
         knowledge = await load_knowledge(session, matching)
-    return BotContext(sessions, matching, knowledge, knowledge_dir), engine
+    return BotContext(sessions, matching, knowledge, knowledge_dir, knowledge_version=version), engine

@@ -16,6 +16,7 @@ from handlers.context import BotContext
 from handlers.jobs import JOB_INTERVAL_SECONDS, on_delivery_failure, run_due_jobs
 
 log = logging.getLogger(__name__)
+KNOWLEDGE_POLL_SECONDS = 2.0
 
 
 @asynccontextmanager
@@ -47,6 +48,7 @@ async def background(
     sending = asyncio.create_task(worker.run(), name="outbox")
     receiving = asyncio.create_task(ctx.inbox.run(), name="inbox")
     timers = asyncio.create_task(_job_loop(ctx, stopping), name="ticket-jobs") if jobs else None
+    knowledge = asyncio.create_task(_knowledge_loop(ctx, stopping), name="knowledge-reload")
     try:
         yield worker
     finally:
@@ -58,6 +60,7 @@ async def background(
         stopping.set()
         await receiving
         await sending
+        await knowledge
         if timers is not None:
             await timers
 
@@ -70,3 +73,15 @@ async def _job_loop(ctx: BotContext, stopping: asyncio.Event) -> None:
             log.exception("ticket jobs failed; trying again at the next tick")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), JOB_INTERVAL_SECONDS)
+
+
+async def _knowledge_loop(ctx: BotContext, stopping: asyncio.Event) -> None:
+    """Pick up published FAQ changes (from the dashboard, `kb approve`, `kb import`, other processes)."""
+    while not stopping.is_set():
+        try:
+            if await ctx.reload_knowledge():
+                log.info("knowledge reloaded at version %s", ctx.knowledge_version)
+        except Exception:
+            log.exception("reloading the knowledge base failed; trying again shortly")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), KNOWLEDGE_POLL_SECONDS)

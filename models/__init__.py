@@ -8,6 +8,7 @@ from models.dialog import DialogState
 from models.faq import FaqCategory, FaqEntry, FaqParaphrase
 from models.glossary import GlossaryTerm
 from models.inbox import InboxEvent
+from models.knowledge_state import FaqRevision, KnowledgeVersion
 from models.member import Invite, Member
 from models.message import MessageLog
 from models.outbox import OutboxMessage, OutboxThread
@@ -24,9 +25,11 @@ __all__ = [
     "FaqCategory",
     "FaqEntry",
     "FaqParaphrase",
+    "FaqRevision",
     "GlossaryTerm",
     "InboxEvent",
     "Invite",
+    "KnowledgeVersion",
     "LoginFailure",
     "Member",
     "MessageLog",

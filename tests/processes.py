@@ -13,6 +13,33 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT
 
+LOG_WAIT_SECONDS = 60.0
+
+
+class WatchedLog(list[bytes]):
+    """A process's log lines, with a wait for a line containing some bytes (no sleeping: each line
+    appended wakes the waiters)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiters: list[tuple[bytes, asyncio.Future[bytes]]] = []
+
+    def append(self, line: bytes) -> None:
+        super().append(line)
+        for needle, waiter in list(self._waiters):
+            if needle in line and not waiter.done():
+                waiter.set_result(line)
+                self._waiters.remove((needle, waiter))
+
+    async def wait_for(self, needle: bytes, after: int = 0) -> bytes:
+        """The first line from index `after` on that contains `needle`, waiting for it if need be."""
+        for line in self[after:]:
+            if needle in line:
+                return line
+        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._waiters.append((needle, waiter))
+        return await asyncio.wait_for(waiter, LOG_WAIT_SECONDS)
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
-from web import api, auth, inbox, pages
+from web import api, auth, inbox, knowledge, pages
 from web.context import CLOCK, DESK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, DeskSource, template_environment
 from web.security import security_headers
 
@@ -56,6 +56,14 @@ def build_web_app(
     app.router.add_get("/tickets", inbox.ticket_list)
     app.router.add_get("/tickets/{ticket_id}", inbox.ticket_page)
     app.router.add_post("/tickets/{ticket_id}/{action}", inbox.ticket_action)
+    app.router.add_get("/knowledge", knowledge.entry_list)
+    app.router.add_get("/knowledge/new", knowledge.new_page)
+    app.router.add_post("/knowledge/new", knowledge.save)
+    app.router.add_post("/knowledge/new/preview", knowledge.preview)
+    app.router.add_get("/knowledge/{entry_id}", knowledge.edit_page)
+    app.router.add_post("/knowledge/{entry_id}", knowledge.save)
+    app.router.add_post("/knowledge/{entry_id}/preview", knowledge.preview)
+    app.router.add_get("/knowledge/{entry_id}/history", knowledge.history)
     app.router.add_get("/api/stats", api.stats)
     app.router.add_get("/export/tickets.csv", api.tickets_csv)
     app.router.add_get("/export/daily.csv", api.daily_csv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -14,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.knowledge.glossary import Glossary, load_glossary
+from core.knowledge.versions import mark_changed
 from core.language.bilingual import ENGLISH, VIETNAMESE, BilingualMatcher
 from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
 from core.language.normalize import YAML_LOADER, Lexicon
 from models import FaqCategory, FaqEntry, FaqParaphrase, GlossaryTerm
+from models.base import utcnow
 
 FAQ_FILE = "faq.yaml"
 CATEGORIES_FILE = "categories.yaml"
@@ -60,6 +63,7 @@ class KnowledgeBase:
     matcher: BilingualMatcher
     glossary: Glossary
     english: dict[str, Entry] = field(default_factory=dict)
+    matching: MatchingData | None = None  # what the matcher was built from (for previews of an edit)
 
     def in_language(self, language: str) -> KnowledgeBase:
         """The knowledge as a resident reading `language` sees it: for English, the entries and
@@ -219,7 +223,7 @@ async def import_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
         term.verified = bool(item.get("verified", True))
         term.reviewed_on = _as_date(item.get("reviewed"))
         session.add(term)
-    await session.flush()
+    await mark_changed(session, utcnow())
     return ImportReport(len(categories), len(entries), paraphrase_count, len(terms))
 
 
@@ -335,5 +339,14 @@ async def load_knowledge(session: AsyncSession, data: MatchingData) -> Knowledge
         Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id), c.title_en) for c in category_rows
     )
     glossary = await load_glossary(session)
-    matcher = build_matcher(intents, data, english_intents)
-    return KnowledgeBase(entries, categories, tuple(intents), matcher, glossary, english)
+    # Training can take seconds: in a thread, so a running bot keeps answering with its current FAQ meanwhile.
+    matcher = await asyncio.to_thread(build_matcher, intents, data, english_intents)
+    return KnowledgeBase(entries, categories, tuple(intents), matcher, glossary, english, data)
+
+
+def preview_matcher(knowledge: KnowledgeBase, edited: IntentTexts) -> Matcher:
+    """A Vietnamese matcher as it would be with one entry edited (or added): the lexical rule alone,
+    built in about a second, where the published one also trains its classifier."""
+    data = knowledge.matching or MatchingData(Lexicon(), {})
+    intents = [i for i in knowledge.intents if i.id != edited.id] + [edited]
+    return Matcher(intents, data.lexicon, negatives=data.negatives_in(VIETNAMESE))
