@@ -59,6 +59,23 @@ def bot_env(folder: Path, **settings: str) -> dict[str, str]:
     }
 
 
+async def run_cli(env: dict[str, str], folder: Path, *args: str, stdin: bytes = b"") -> tuple[int, str]:
+    """Run one `bot.py` command to its end: its exit status and what it printed (stdout and stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(PROJECT_ROOT / "bot.py"),
+        *args,
+        env=env,
+        cwd=folder,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate(stdin)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
 async def start_bot(
     env: dict[str, str], folder: Path, ready: bytes, *args: str, log: list[bytes] | None = None
 ) -> asyncio.subprocess.Process:

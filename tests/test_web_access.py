@@ -63,6 +63,20 @@ async def test_login_needs_the_forms_csrf_value_and_the_right_password(bot: BotC
         assert home.status == 200 and "Tổng quan" in await home.text()
 
 
+async def test_a_second_login_page_or_an_icon_request_does_not_spoil_the_first_form(bot: BotContext) -> None:
+    """A browser asks for /favicon.ico unprompted (sent to /login while anonymous) and people open two
+    tabs: the first form must still log in."""
+    await make_account(bot.sessions, "chi-lan", "admin")
+    async with web_client(bot) as client:
+        first_form = csrf_of(await (await client.get("/login")).text())
+        await client.get("/favicon.ico")
+        await client.get("/login")
+        signed_in = await client.post(
+            "/login", data={"csrf": first_form, "username": "chi-lan", "password": PASSWORD}, allow_redirects=False
+        )
+        assert signed_in.status == 303
+
+
 async def test_five_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_one(bot: BotContext) -> None:
     await make_account(bot.sessions, "chi-lan", "admin")
     clock = FakeClock(datetime(2026, 11, 2, 3, 0, tzinfo=UTC))

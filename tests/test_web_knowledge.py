@@ -3,8 +3,6 @@ every running bot (in this process, or a real `bot.py run`) answering with a pub
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -13,13 +11,12 @@ from sqlalchemy import select
 from core.database import create_engine, session_factory
 from core.knowledge.revisions import entry_with_paraphrases
 from core.knowledge.versions import current_version
-from core.settings import PROJECT_ROOT
 from fakes.telegram import FakeTelegram, private_message
 from handlers.context import BotContext
 from models import AuditEntry, FaqEntry, FaqRevision
 from tests.dashboard import PASSWORD, csrf_of, log_in, make_account, web_client
 from tests.fixtures import say
-from tests.processes import WatchedLog, bot_env, bot_process, free_port
+from tests.processes import WatchedLog, bot_env, bot_process, free_port, run_cli
 
 ENTRY = "forgot_passcode"
 
@@ -163,22 +160,18 @@ async def test_a_running_bot_process_answers_with_an_edit_made_on_its_dashboard(
     env = bot_env(
         tmp_path, DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_API_URL=fake.url, WEB_PORT=str(port)
     )
-    create = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(PROJECT_ROOT / "bot.py"),
+    created, output = await run_cli(
+        env,
+        tmp_path,
         "admin",
         "create-user",
         "quan-tri",
         "--role",
         "admin",
         "--password-stdin",
-        env=env,
-        cwd=tmp_path,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
+        stdin=PASSWORD.encode(),
     )
-    await create.communicate(PASSWORD.encode() + b"\n")
-    assert create.returncode == 0
+    assert created == 0, output
     marker = "Mới từ trang quản trị: gọi tổ hỗ trợ của xã."
     log = WatchedLog()
     async with bot_process(env, tmp_path, b"Telegram polling started", "run", log=log):

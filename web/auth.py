@@ -3,6 +3,7 @@ login and logout."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +26,10 @@ from web.security import safe_next
 
 SESSION_COOKIE = "caunoi_session"
 LOGIN_COOKIE = "caunoi_login"  # the login form's CSRF value, before there is a session
+LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what new_token() makes
 CSRF_FIELD = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_PATHS = ("/login", "/healthz", "/static/", "/webhooks/", "/metrics")
+PUBLIC_PATHS = ("/login", "/link", "/link/", "/healthz", "/static/", "/webhooks/", "/metrics")
 MAX_FORM_BYTES = 64 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -99,7 +101,10 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 def _login_page(request: web.Request, status: int, message: str | None) -> web.StreamResponse:
-    token = new_token()
+    """The login form; its CSRF value is the browser's login cookie, kept when it has a well-formed one so a
+    second tab (or a request the browser makes on its own, such as for an icon) does not spoil the first."""
+    kept = request.cookies.get(LOGIN_COOKIE, "")
+    token = kept if LOGIN_TOKEN.fullmatch(kept) else new_token()
     response = render(
         request,
         "login.html",
