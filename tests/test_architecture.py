@@ -29,7 +29,7 @@ CORE_ALLOWED = {
     "delivery": {"delivery"},
     "helpdesk": {"helpdesk", "knowledge", "language", "delivery"},
     "access": {"access"},
-    "stats": {"stats", "helpdesk"},
+    "stats": {"stats", "helpdesk", "language"},
 }
 CHANNEL_NAMES = {"telegram", "zalo", "shell"}  # "sms" is also a checklist step and an OTP word
 HANDLERS_A_CHANNEL_MAY_USE = {"handlers.router", "handlers.context", "handlers.runtime"}

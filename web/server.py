@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
-from web import api, auth, inbox, knowledge, pages
+from web import api, auth, inbox, knowledge, pages, unanswered
 from web.context import CLOCK, DESK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, DeskSource, template_environment
 from web.security import security_headers
 
@@ -64,6 +64,9 @@ def build_web_app(
     app.router.add_post("/knowledge/{entry_id}", knowledge.save)
     app.router.add_post("/knowledge/{entry_id}/preview", knowledge.preview)
     app.router.add_get("/knowledge/{entry_id}/history", knowledge.history)
+    app.router.add_get("/unanswered", unanswered.unanswered_page)
+    app.router.add_post("/unanswered/teach", unanswered.teach)
+    app.router.add_post("/unanswered/review", unanswered.review)
     app.router.add_get("/api/stats", api.stats)
     app.router.add_get("/export/tickets.csv", api.tickets_csv)
     app.router.add_get("/export/daily.csv", api.daily_csv)
