@@ -297,22 +297,23 @@ async def _kb(settings: Settings, action: str, directory: Path | None, force: bo
 
 
 async def _communes(settings: Settings, args: argparse.Namespace) -> int:
-    import re
-
+    from core.access import audit
     from core.database import session_factory
-    from core.helpdesk.communes import list_communes, save_commune
+    from core.helpdesk.communes import describe, list_communes, save_commune
+    from models import Commune
+    from models.base import utcnow
 
     async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
         if args.communes_action == "add":
-            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", args.slug):
-                print("slug: 1-40 lowercase letters, digits or dashes, e.g. thuong-trach")
-                return 2
+            old = await session.get(Commune, args.slug)
+            before = describe(old) if old is not None else None
             try:
-                team = _team_argument(args)
+                commune = await save_commune(session, args.slug, args.name, _team_argument(args), args.default)
             except ValueError as error:
                 print(error)
                 return 2
-            commune = await save_commune(session, args.slug, args.name, team, args.default)
+            action = "commune.edit" if before else "commune.create"
+            await audit.record(session, audit.CLI, action, commune.slug, utcnow(), before, describe(commune))
             print(f"saved {commune.slug}: {commune.name}" + (" (default)" if commune.is_default else ""))
         else:
             communes = await list_communes(session)
@@ -403,6 +404,9 @@ async def _run(settings: Settings) -> int:
 
     async with _bot(settings) as ctx, AsyncExitStack() as stack:
         secure = settings.web_public_url.startswith("https://")
+        ctx.web_url = settings.web_public_url
+        if settings.web_link_secret:  # else the random key of this process: links work until it restarts
+            ctx.link_key = settings.web_link_secret.encode("utf-8")
         web_app = build_web_app(ctx.sessions, lambda: ctx.desk, clock=ctx.clock, secure_cookies=secure)
         senders: dict[str, Sender] = {}
         per_second: dict[str, float] = {}
@@ -454,6 +458,7 @@ async def _warn_about_unrouted_requests(ctx: BotContext, senders: dict[str, Send
 
 
 async def _invite(settings: Settings, commune: str, role: str) -> int:
+    from core.access import audit
     from core.database import session_factory
     from core.helpdesk.members import create_invite
     from models.base import utcnow
@@ -464,6 +469,7 @@ async def _invite(settings: Settings, commune: str, role: str) -> int:
         except ValueError as error:
             print(error)
             return 2
+        await audit.record(session, audit.CLI, "invite.create", commune, utcnow(), after={"role": role})
     print(f"One-time code for a {role} of {commune}, valid 7 days. The person sends /join CODE to the bot: {code}")
     return 0
 

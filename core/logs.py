@@ -11,6 +11,7 @@ from core.privacy import mask
 # A Telegram bot token (in Bot API URLs) and other long credentials in URLs or headers.
 _TOKEN = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{8,}")
 _URL_SECRET = re.compile(r"(?i)((?:access_token|refresh_token|secret_key|secret|token)=)[^&\s\"']+")
+_LINK_TOKEN = re.compile(r"(/link/)[^\s\"'?#]+")  # a member's one-time dashboard link (core.access.links)
 REDACTED = "[redacted]"
 QUIET_LOGGERS = ("httpx", "httpcore", "hpack", "telegram.ext", "aiohttp.access")
 SHORTEST_SECRET = 6
@@ -32,6 +33,7 @@ class RedactingFormatter(logging.Formatter):
             line = line.replace(secret, REDACTED)
         line = _TOKEN.sub(REDACTED, line)
         line = _URL_SECRET.sub(lambda match: match.group(1) + REDACTED, line)
+        line = _LINK_TOKEN.sub(lambda match: match.group(1) + REDACTED, line)
         return mask(line).text
 
 

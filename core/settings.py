@@ -57,6 +57,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public_url: str = ""  # the dashboard's address as people reach it; https:// makes its cookies Secure
+    web_link_secret: str = ""  # signs members' one-time dashboard links; set it when several processes run
     log_level: str = "INFO"
     outbox_give_up_after: int = 24 * 3600  # seconds of failed tries before a message is given up
     values: Mapping[str, str] = field(
@@ -73,4 +74,4 @@ class Settings:
     def secrets(self) -> tuple[str | None, ...]:
         """The core's values that must never appear in a log line (channels add their own)."""
         password = re.search(r"://[^/:@]*:([^@/]+)@", self.database_url)
-        return (password.group(1) if password else None,)
+        return (password.group(1) if password else None, self.web_link_secret or None)

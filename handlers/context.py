@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,8 @@ class BotContext:
     flood: FloodGuard = field(default_factory=FloodGuard)
     presses: FloodGuard = field(default_factory=lambda: FloodGuard(limit=PRESS_LIMIT))
     knowledge_version: int = 0  # the version `knowledge` was loaded at (see core/knowledge/versions.py)
+    web_url: str = ""  # the dashboard's public address (WEB_PUBLIC_URL); empty: no sign-in links are sent
+    link_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)  # WEB_LINK_SECRET
     inbox: Inbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,7 +51,7 @@ class BotContext:
     @property
     def desk(self) -> Desk:
         """What the ticket workflow needs from this process: the current FAQ, the clock, the channels."""
-        return Desk(self.knowledge, self.clock, self.capabilities)
+        return Desk(self.knowledge, self.clock, self.capabilities, self.web_url, self.link_key)
 
     async def reload_knowledge(self) -> bool:
         """Reload the FAQ and rebuild the matcher when the knowledge version moved; whether it did.

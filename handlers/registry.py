@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from conversations import checklist, settings
 from conversations.dialog import Command, Dialog
 from core.payloads import check_prefixes
-from handlers import answers, intake, stats, team
+from handlers import answers, intake, stats, team, web_login
 
 DIALOGS: tuple[Dialog, ...] = (
     intake.DIALOG,  # an open ticket or the intake takes the text first
@@ -20,6 +20,7 @@ DIALOGS: tuple[Dialog, ...] = (
     checklist.DIALOG,
     team.DIALOG,
     stats.DIALOG,  # /stats for commune admins
+    web_login.DIALOG,  # /dangnhap: a team member's one-time link to their dashboard login
     answers.DIALOG,  # menus and FAQ buttons; unclaimed text is answered from the FAQ
 )
 

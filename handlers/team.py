@@ -16,6 +16,7 @@ from core.helpdesk.tickets import ACT_SEND, ACT_TEACH, CLOSED, assigned_to, queu
 from core.helpdesk.workflow import REFUSED, Actor, Desk, Done
 from core.messages import BUTTON, COMMAND, Address, Inbound, Outbound
 from core.payloads import unpack
+from handlers import web_login
 from models import Commune
 
 NOT_MEMBER = "Bạn chưa là thành viên tổ hỗ trợ của xã này. Xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
@@ -25,6 +26,8 @@ _ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ công 
 
 async def on_team_message(desk: Desk, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
     """A message in a team chat: a reply on a ticket reaches the resident; other chatter is not kept."""
+    if (private_only := web_login.asked_in_group(inbound)) is not None:
+        return private_only
     chat = Address(inbound.channel, inbound.chat_id, group=True)
     commune = await commune_of_team(session, chat)
     if commune is None:

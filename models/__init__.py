@@ -14,6 +14,7 @@ from models.message import MessageLog
 from models.outbox import OutboxMessage, OutboxThread
 from models.ticket import Ticket, TicketEvent
 from models.user import User
+from models.village import Village
 
 __all__ = [
     "ApiToken",
@@ -38,6 +39,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "User",
+    "Village",
     "WebAccount",
     "WebSession",
 ]

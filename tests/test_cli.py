@@ -431,3 +431,35 @@ def test_eval_files_scores_the_knowledge_files_as_they_are_now(tmp_path: Path) -
     fresh = _run(["eval", "--files", str(questions)], tmp_path, KNOWLEDGE_DIR=str(knowledge))
     assert "in-scope top-1: 100.0% (1/1)" in stale.stdout
     assert "in-scope top-1: 0.0% (0/1)" in fresh.stdout, fresh.stdout
+
+
+def test_communes_add_shares_the_dashboards_checks_and_writes_the_audit_log(tmp_path: Path) -> None:
+    """The CLI saves a commune through the same core function as /setup: the same refusals, and an
+    audit entry per change (an invite's code never in it)."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from core.database import create_engine, session_factory
+    from models import AuditEntry
+
+    bad = _run(["communes", "add", "Dan Hoa", "--name", "Dân Hóa"], tmp_path)
+    assert bad.returncode == 2 and "Mã xã: 1–40 ký tự" in bad.stdout
+    assert _run(["communes", "add", "dan-hoa", "--name", "Dan Hoa"], tmp_path).returncode == 0
+    assert (
+        _run(["communes", "add", "dan-hoa", "--name", "Dân Hóa", "--team", "telegram:-100"], tmp_path).returncode == 0
+    )
+    code = _run(["invite", "create", "--commune", "dan-hoa", "--role", "volunteer"], tmp_path).stdout.split()[-1]
+
+    async def entries() -> list[AuditEntry]:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+        async with session_factory(engine)() as session:
+            rows = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+        await engine.dispose()
+        return rows
+
+    created, edited, invited = asyncio.run(entries())
+    assert (created.actor, created.action, created.before) == ("cli", "commune.create", None)
+    assert edited.action == "commune.edit" and edited.before and edited.after
+    assert (edited.before["team"], edited.after["team"]) == (None, "telegram:-100")
+    assert invited.action == "invite.create" and code not in f"{invited.before} {invited.after} {invited.target}"

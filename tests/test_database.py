@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
@@ -100,5 +101,48 @@ async def test_revision_0007_keeps_teams_cards_threads_and_typed_places(empty_da
         if engine.dialect.name == "sqlite":  # switched off for the rebuild only
             async with engine.connect() as connection:
                 assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_revision_0012_villages_upgrade_downgrade_round_trip(empty_database_url: str) -> None:
+    """0012 adds the villages table (unique per commune, removed with its commune) and takes it away again."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = create_engine(empty_database_url)
+
+    def run(step: str, revision: str) -> object:
+        def migrate(connection: object) -> None:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            getattr(command, step)(config, revision)
+
+        return migrate
+
+    def tables(connection: object) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run("upgrade", "0012"))
+            assert "villages" in await connection.run_sync(tables)
+            await connection.execute(
+                text(
+                    "INSERT INTO communes (slug, name, is_default, remind_after_minutes, "
+                    "escalate_after_minutes, autoclose_after_hours, duty_start_hour, duty_end_hour, created_at) "
+                    "VALUES ('dan-hoa', 'Dân Hóa', true, 15, 120, 72, 7, 17, '2026-12-03 02:00:00')"
+                )
+            )
+            insert = text("INSERT INTO villages (commune, name, created_at) VALUES ('dan-hoa', 'Thôn 1', '2026-12-03')")
+            await connection.execute(insert)
+            with pytest.raises(IntegrityError):
+                async with connection.begin_nested():
+                    await connection.execute(insert)
+            await connection.run_sync(run("downgrade", "0011"))
+            assert "villages" not in await connection.run_sync(tables)
+            await connection.run_sync(run("upgrade", "0012"))
+            assert "villages" in await connection.run_sync(tables)
     finally:
         await engine.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
-from web import api, auth, inbox, knowledge, pages, unanswered
+from web import api, audit_log, auth, inbox, knowledge, link, pages, setup, setup_team, unanswered
 from web.context import CLOCK, DESK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, DeskSource, template_environment
 from web.security import security_headers
 
@@ -52,6 +52,9 @@ def build_web_app(
     app.router.add_get("/login", auth.login_form)
     app.router.add_post("/login", auth.login)
     app.router.add_post("/logout", auth.logout)
+    app.router.add_get("/link/{token}", link.arrive)
+    app.router.add_get("/link", link.form)
+    app.router.add_post("/link", link.submit)
     app.router.add_get("/", pages.overview_page)
     app.router.add_get("/tickets", inbox.ticket_list)
     app.router.add_get("/tickets/{ticket_id}", inbox.ticket_page)
@@ -67,6 +70,18 @@ def build_web_app(
     app.router.add_get("/unanswered", unanswered.unanswered_page)
     app.router.add_post("/unanswered/teach", unanswered.teach)
     app.router.add_post("/unanswered/review", unanswered.review)
+    app.router.add_get("/setup", setup.commune_list)
+    app.router.add_post("/setup", setup.add_commune)
+    app.router.add_get("/setup/{slug}", setup.commune_page)
+    app.router.add_post("/setup/{slug}", setup.edit_commune)
+    app.router.add_post("/setup/{slug}/villages", setup_team.village_add)
+    app.router.add_post("/setup/{slug}/villages/{id}/rename", setup_team.village_rename)
+    app.router.add_post("/setup/{slug}/villages/{id}/remove", setup_team.village_remove)
+    app.router.add_post("/setup/{slug}/members/{id}/role", setup_team.member_role)
+    app.router.add_post("/setup/{slug}/members/{id}/remove", setup_team.member_remove)
+    app.router.add_post("/setup/{slug}/invites", setup_team.invite_create)
+    app.router.add_post("/setup/{slug}/invites/{id}/revoke", setup_team.invite_revoke)
+    app.router.add_get("/audit", audit_log.audit_page)
     app.router.add_get("/api/stats", api.stats)
     app.router.add_get("/export/tickets.csv", api.tickets_csv)
     app.router.add_get("/export/daily.csv", api.daily_csv)

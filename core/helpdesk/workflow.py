@@ -71,11 +71,14 @@ class Actor:
 @dataclass(frozen=True)
 class Desk:
     """What the workflow needs besides the session: the FAQ (cards, model answers), the clock, and
-    what each channel's chats can carry."""
+    what each channel's chats can carry; also the dashboard's public address and the key its one-time
+    sign-in links are signed with (`core.access.links`)."""
 
     knowledge: KnowledgeBase
     clock: Callable[[], datetime]
     capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
+    web_url: str = ""
+    link_key: bytes = field(default=b"", repr=False)
 
     def channel_label(self, channel: str) -> str:
         capabilities = self.capabilities.get(channel)
