@@ -12,6 +12,7 @@ from models.knowledge_state import FaqRevision, KnowledgeVersion
 from models.member import Invite, Member
 from models.message import MessageLog
 from models.outbox import OutboxMessage, OutboxThread
+from models.stats import IntentStatsDaily, MessageStatsDaily, ResidentDay
 from models.ticket import Ticket, TicketEvent
 from models.user import User
 from models.village import Village
@@ -29,13 +30,16 @@ __all__ = [
     "FaqRevision",
     "GlossaryTerm",
     "InboxEvent",
+    "IntentStatsDaily",
     "Invite",
     "KnowledgeVersion",
     "LoginFailure",
     "Member",
     "MessageLog",
+    "MessageStatsDaily",
     "OutboxMessage",
     "OutboxThread",
+    "ResidentDay",
     "Ticket",
     "TicketEvent",
     "User",

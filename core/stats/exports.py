@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.stats import measures
+from core.stats.measures import ROLLUP, Source
 from core.stats.period import Scope, as_date, local_day_column
 from core.stats.tickets import closed_in, opened_in, seconds_between
-from models import MessageLog, Ticket
+from models import Ticket
 from models.base import as_utc
 
 TICKET_COLUMNS = (
@@ -34,7 +35,7 @@ TICKET_COLUMNS = (
     "rating",
 )
 DAILY_COLUMNS = ("day", "commune", *measures.NAMES, "tickets_opened", "tickets_closed")
-NO_COMMUNE = ""
+NO_COMMUNE = measures.NONE
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -83,12 +84,10 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else as_utc(moment).isoformat(timespec="seconds")
 
 
-async def daily_rows(session: AsyncSession, scope: Scope) -> list[tuple[Any, ...]]:
+async def daily_rows(session: AsyncSession, scope: Scope, source: Source = ROLLUP) -> list[tuple[Any, ...]]:
     """One row per local day and commune that had any message or ticket."""
-    message_day = local_day_column(session, MessageLog.created_at)
-    commune = func.coalesce(MessageLog.commune, NO_COMMUNE)
     table: dict[tuple[str, str], dict[str, int]] = {}
-    for (day, slug), values in await measures.grouped(session, scope, [message_day, commune]):
+    for (day, slug), values in await measures.grouped(session, scope, [measures.DAY, measures.COMMUNE], source):
         table[(as_date(day).isoformat(), str(slug))] = {**values, "tickets_opened": 0, "tickets_closed": 0}
     empty = {**dict.fromkeys(measures.NAMES, 0), "tickets_opened": 0, "tickets_closed": 0}
     for name, column, restrict in (

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.stats import measures
-from core.stats.period import Scope, as_date, local_day_column
+from core.stats.measures import ROLLUP, Source
+from core.stats.period import Scope, as_date
 from core.stats.tickets import TicketNumbers, ticket_numbers
-from models import MessageLog
 
-NO_VILLAGE = ""
+NO_VILLAGE = measures.NONE
 
 
 @dataclass(frozen=True)
@@ -68,26 +67,26 @@ class Overview:
         }
 
 
-async def daily(session: AsyncSession, scope: Scope) -> list[tuple[date, dict[str, int]]]:
+async def daily(session: AsyncSession, scope: Scope, source: Source = ROLLUP) -> list[tuple[date, dict[str, int]]]:
     """The measures per local day, every day of the scope present (zeros on quiet days)."""
-    day = local_day_column(session, MessageLog.created_at)
-    found = {as_date(keys[0]): values for keys, values in await measures.grouped(session, scope, [day])}
+    rows = await measures.grouped(session, scope, [measures.DAY], source)
+    found = {as_date(keys[0]): values for keys, values in rows}
     empty = dict.fromkeys(measures.NAMES, 0)
     return [(d, found.get(d, empty)) for d in scope.days()]
 
 
-async def villages(session: AsyncSession, scope: Scope) -> list[tuple[str, dict[str, int]]]:
-    village = func.coalesce(MessageLog.village, NO_VILLAGE)
-    rows = await measures.grouped(session, scope, [village])
+async def villages(session: AsyncSession, scope: Scope, source: Source = ROLLUP) -> list[tuple[str, dict[str, int]]]:
+    rows = await measures.grouped(session, scope, [measures.VILLAGE], source)
     return sorted(((str(keys[0]), values) for keys, values in rows), key=lambda item: (-item[1]["messages"], item[0]))
 
 
-async def overview(session: AsyncSession, scope: Scope) -> Overview:
+async def overview(session: AsyncSession, scope: Scope, source: Source = ROLLUP) -> Overview:
+    """Every number for the scope; `source` measures.LOG recomputes them from the log itself."""
     return Overview(
         scope=scope,
-        messages=await measures.totals(session, scope),
+        messages=await measures.totals(session, scope, source),
         tickets=await ticket_numbers(session, scope),
-        top_intents=await measures.top_intents(session, scope),
-        daily=await daily(session, scope),
-        villages=await villages(session, scope),
+        top_intents=await measures.top_intents(session, scope, source=source),
+        daily=await daily(session, scope, source),
+        villages=await villages(session, scope, source),
     )
