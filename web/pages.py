@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from core.stats.measures import channels_seen
 from core.stats.overview import Overview, overview
 from core.stats.period import Scope
 from web.charts import Point, bar_chart, hbar_chart, line_chart
-from web.context import ACCOUNT, CLOCK, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
 from web.filters import BadFilter, scope_for
 
 LANGUAGES = (("vi", "Tiếng Việt"), ("en", "English"))
@@ -36,7 +37,8 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} ngày".replace(".", ",")
 
 
-def _charts(numbers: Overview) -> dict[str, str]:
+def _charts(numbers: Overview, titles: Mapping[str, str]) -> dict[str, str]:
+    """The page's charts; FAQ entries are named by their question (`titles`), cut to fit a label."""
     days = [d.isoformat() for d, _ in numbers.daily]
     return {
         "daily": line_chart(
@@ -50,7 +52,9 @@ def _charts(numbers: Overview) -> dict[str, str]:
             "Câu hỏi bot chưa trả lời được mỗi ngày",
             [Point(d, v["unanswered"]) for d, (_, v) in zip(days, numbers.daily, strict=True)],
         ),
-        "intents": hbar_chart("Câu hỏi được hỏi nhiều nhất", [Point(i, n) for i, n in numbers.top_intents]),
+        "intents": hbar_chart(
+            "Câu hỏi được hỏi nhiều nhất", [Point(_short(titles.get(i, i)), n) for i, n in numbers.top_intents]
+        ),
         "ratings": hbar_chart(
             "Đánh giá của người dân (số sao)",
             [Point(f"{r} sao", n) for r, n in sorted(numbers.tickets.ratings.items(), reverse=True)],
@@ -59,6 +63,10 @@ def _charts(numbers: Overview) -> dict[str, str]:
             "Tin nhắn theo thôn/bản", [Point(v or "(chưa chọn thôn)", m["messages"]) for v, m in numbers.villages[:12]]
         ),
     }
+
+
+def _short(title: str, limit: int = 36) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def _query(scope: Scope) -> str:
@@ -83,11 +91,13 @@ async def overview_page(request: web.Request) -> web.Response:
         numbers = await overview(session, scope)
         channels = await channels_seen(session)
         communes = [c for c in await list_communes(session) if sees_every_commune(account) or c.slug == account.commune]
+    titles = {entry_id: entry.question for entry_id, entry in request.app[DESK]().knowledge.entries.items()}
     values: dict[str, Any] = {
         "numbers": numbers,
         "m": numbers.messages,
         "t": numbers.tickets,
-        "charts": _charts(numbers),
+        "charts": _charts(numbers, titles),
+        "titles": titles,
         "communes": communes,
         "channels": channels,
         "languages": LANGUAGES,
