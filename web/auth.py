@@ -21,8 +21,8 @@ from core.access.sessions import (
 )
 from core.access.tokens import csrf_for, new_token, same
 from models import WebAccount
-from web.context import ACCOUNT, CLOCK, CSRF, SECURE_COOKIES, SESSIONS, render
-from web.security import safe_next
+from web.context import ACCOUNT, CLOCK, CSRF, SESSIONS, render
+from web.security import safe_next, set_private_cookie
 
 SESSION_COOKIE = "caunoi_session"
 LOGIN_COOKIE = "caunoi_login"  # the login form's CSRF value, before there is a session
@@ -111,15 +111,7 @@ def _login_page(request: web.Request, status: int, message: str | None) -> web.S
         {"csrf": token, "next": safe_next(request.query.get("next")), "message": message},
         status=status,
     )
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SECURE_COOKIES],
-        path="/login",
-        max_age=3600,
-    )
+    set_private_cookie(response, request, LOGIN_COOKIE, token, path="/login", max_age=3600)
     return response
 
 
@@ -141,14 +133,8 @@ async def login(request: web.Request) -> web.StreamResponse:
             return _login_page(request, 429, "Có quá nhiều lần đăng nhập sai. Bạn đợi 15 phút rồi thử lại.")
         return _login_page(request, 401, "Sai tên đăng nhập hoặc mật khẩu.")
     response = web.HTTPSeeOther(safe_next(str(form.get("next", "")) or None))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SECURE_COOKIES],
-        path="/",
-        max_age=int(SESSION_LIFETIME.total_seconds()),
+    set_private_cookie(
+        response, request, SESSION_COOKIE, token, path="/", max_age=int(SESSION_LIFETIME.total_seconds())
     )
     response.del_cookie(LOGIN_COOKIE, path="/login")
     raise response

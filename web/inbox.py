@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote, unquote
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +19,9 @@ from core.helpdesk.web_members import visible_ticket
 from core.helpdesk.workflow import Actor, Desk, Done
 from core.privacy import mask
 from models import Member, WebAccount
-from web.context import ACCOUNT, CLOCK, DESK, SECURE_COOKIES, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
+from web.notices import notice_shown, pending_notice, redirect_with_notice
 
-NOTICE_COOKIE = "caunoi_notice"
 MAX_REPLY = 4000
 STATE_LABELS = {
     "open": "Đang mở",
@@ -98,7 +97,7 @@ async def ticket_page(request: web.Request) -> web.Response:
         members = {e.member_id: await session.get(Member, e.member_id) for e in conversation if e.member_id}
     suggestions = desk.knowledge.matcher.alternatives(ticket.summary or "", limit=5)
     entries = sorted(desk.knowledge.entries.values(), key=lambda e: (e.id not in suggestions, e.question))
-    notice = unquote(request.cookies.get(NOTICE_COOKIE, ""))[:300]
+    notice = pending_notice(request)
     response = render(
         request,
         "ticket.html",
@@ -124,8 +123,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "max_reply": MAX_REPLY,
         },
     )
-    response.del_cookie(NOTICE_COOKIE, path="/tickets")
-    return response
+    return notice_shown(response, path="/tickets")
 
 
 async def _claim(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, _form: dict[str, str]) -> Done:
@@ -181,14 +179,4 @@ async def ticket_action(request: web.Request) -> web.Response:
         _ticket, actor = await _visible_ticket(session, request[ACCOUNT], ticket_id)
         done = await action(session, desk, actor, ticket_id, form)
         await enqueue_all(session, done.outgoing)
-    response = web.HTTPSeeOther(f"/tickets/{ticket_id}")
-    response.set_cookie(
-        NOTICE_COOKIE,
-        quote(done.notice or "Xong."),
-        httponly=True,
-        samesite="Lax",
-        path="/tickets",
-        max_age=60,
-        secure=request.app[SECURE_COOKIES],
-    )
-    raise response
+    raise redirect_with_notice(request, f"/tickets/{ticket_id}", done.notice or "Xong.", path="/tickets")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from typing import Any
-from urllib.parse import quote, unquote
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -28,9 +27,9 @@ from core.knowledge.revisions import (
 )
 from core.stats.period import local_day
 from models import FaqCategory, FaqEntry
-from web.context import ACCOUNT, CLOCK, DESK, SECURE_COOKIES, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
+from web.notices import notice_shown, pending_notice, redirect_with_notice
 
-NOTICE_COOKIE = "caunoi_kb_notice"
 MAX_SAMPLES = 10
 BLANK = EntryEdit("", "", "", "", None, "draft", ())
 
@@ -81,7 +80,7 @@ async def _editor(
 ) -> web.Response:
     async with request.app[SESSIONS]() as session:
         categories = list(await session.scalars(select(FaqCategory).order_by(FaqCategory.position)))
-    notice = unquote(request.cookies.get(NOTICE_COOKIE, ""))[:300]
+    notice = pending_notice(request)
     response = render(
         request,
         "knowledge_edit.html",
@@ -99,8 +98,7 @@ async def _editor(
         },
         status=status,
     )
-    response.del_cookie(NOTICE_COOKIE, path="/knowledge")
-    return response
+    return notice_shown(response, path="/knowledge")
 
 
 async def edit_page(request: web.Request) -> web.Response:
@@ -148,17 +146,8 @@ async def save(request: web.Request) -> web.Response:
             )
     except EditError as error:
         return await _editor(request, entry_id, edit, new=new, status=400, problem=str(error))
-    response = web.HTTPSeeOther(f"/knowledge/{entry_id}")
-    response.set_cookie(
-        NOTICE_COOKIE,
-        quote("Đã lưu. Bot đang chạy sẽ dùng nội dung mới trong vài giây."),
-        httponly=True,
-        samesite="Lax",
-        path="/knowledge",
-        max_age=60,
-        secure=request.app[SECURE_COOKIES],
-    )
-    raise response
+    saved = "Đã lưu. Bot đang chạy sẽ dùng nội dung mới trong vài giây."
+    raise redirect_with_notice(request, f"/knowledge/{entry_id}", saved, path="/knowledge")
 
 
 def _audit_values(edit: EntryEdit) -> dict[str, Any]:

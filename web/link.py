@@ -17,7 +17,8 @@ from core.access.passwords import MIN_LENGTH, WeakPassword
 from core.access.tokens import csrf_for, same
 from models import Commune
 from web.auth import CSRF_FIELD, MAX_FORM_BYTES
-from web.context import CLOCK, DESK, SECURE_COOKIES, SESSIONS, render
+from web.context import CLOCK, DESK, SESSIONS, render
+from web.security import set_private_cookie
 
 LINK_COOKIE = "caunoi_link"
 LINK_PAGE = "/link"
@@ -32,14 +33,8 @@ async def arrive(request: web.Request) -> web.StreamResponse:
     if link is None:
         return _gone(request)
     response = web.HTTPSeeOther(LINK_PAGE)
-    response.set_cookie(
-        LINK_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=request.app[SECURE_COOKIES],
-        path=LINK_PAGE,
-        max_age=int(LINK_VALIDITY.total_seconds()),
+    set_private_cookie(
+        response, request, LINK_COOKIE, token, path=LINK_PAGE, max_age=int(LINK_VALIDITY.total_seconds())
     )
     raise response
 

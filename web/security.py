@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from web.context import SECURE_COOKIES
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -53,3 +55,13 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
         return default
     return target
+
+
+def set_private_cookie(
+    response: web.StreamResponse, request: web.Request, name: str, value: str, *, path: str, max_age: int
+) -> None:
+    """A cookie no script can read (HttpOnly), not sent along from other sites (SameSite=Lax), and Secure
+    when the dashboard is served over TLS."""
+    response.set_cookie(
+        name, value, httponly=True, samesite="Lax", secure=request.app[SECURE_COOKIES], path=path, max_age=max_age
+    )

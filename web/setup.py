@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -30,9 +29,9 @@ from core.messages import Address
 from core.privacy import mask
 from models import Commune
 from models.base import as_utc
-from web.context import ACCOUNT, CLOCK, DESK, SECURE_COOKIES, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
+from web.notices import notice_shown, pending_notice, redirect_with_notice
 
-NOTICE_COOKIE = "caunoi_setup_notice"
 INVITE_DAYS = (1, 3, 7, 14)
 Form = MultiDictProxy[Any]
 
@@ -78,26 +77,7 @@ def _typed(form: Form) -> dict[str, Any]:
 
 def with_notice(location: str, request: web.Request, notice: str) -> web.HTTPSeeOther:
     """A redirect after a change, carrying what the admin is told."""
-    response = web.HTTPSeeOther(location)
-    response.set_cookie(
-        NOTICE_COOKIE,
-        quote(notice),
-        httponly=True,
-        samesite="Lax",
-        path="/setup",
-        max_age=60,
-        secure=request.app[SECURE_COOKIES],
-    )
-    return response
-
-
-def _shown(request: web.Request, response: web.Response) -> web.Response:
-    response.del_cookie(NOTICE_COOKIE, path="/setup")
-    return response
-
-
-def _notice(request: web.Request) -> str:
-    return unquote(request.cookies.get(NOTICE_COOKIE, ""))[:300]
+    return redirect_with_notice(request, location, notice, path="/setup")
 
 
 async def commune_list(request: web.Request) -> web.Response:
@@ -119,9 +99,9 @@ async def _list_view(request: web.Request, draft: dict[str, Any] | None = None, 
         "channels": _channels(request, None),
         "limits": TIMER_LIMITS,
         "problem": problem,
-        "notice": _notice(request),
+        "notice": pending_notice(request),
     }
-    return _shown(request, render(request, "setup.html", values, status=400 if problem else 200))
+    return notice_shown(render(request, "setup.html", values, status=400 if problem else 200), path="/setup")
 
 
 def _setup_from(request: web.Request, form: Form, current: str | None) -> tuple[str, Address | None, Timers]:
@@ -193,9 +173,9 @@ async def commune_view(
         "default_days": INVITE_VALIDITY.days,
         "when": local_moment,
         "problem": problem,
-        "notice": _notice(request),
+        "notice": pending_notice(request),
     }
-    return _shown(request, render(request, "setup_commune.html", values, status=400 if problem else 200))
+    return notice_shown(render(request, "setup_commune.html", values, status=400 if problem else 200), path="/setup")
 
 
 async def edit_commune(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 from sqlalchemy import select
@@ -23,10 +23,10 @@ from core.privacy import clean_for_storage, mask
 from core.stats.period import Scope
 from core.stats.unanswered import CLARIFIED, NOT_UNDERSTOOD, THUMBS_DOWN, Group, unanswered_groups
 from models import FaqParaphrase
-from web.context import ACCOUNT, CLOCK, DESK, SECURE_COOKIES, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
 from web.filters import BadFilter, scope_for
+from web.notices import notice_shown, pending_notice, redirect_with_notice
 
-NOTICE_COOKIE = "caunoi_unanswered_notice"
 PAGE = "/unanswered"
 MAX_GROUPS = 50  # each row carries a select of every entry
 SUGGESTED = 5
@@ -100,7 +100,7 @@ async def unanswered_page(request: web.Request) -> web.Response:
         communes = [c for c in await list_communes(session) if can_see_commune(account, c.slug)]
     knowledge = request.app[DESK]().knowledge
     rows = await asyncio.to_thread(_rows, knowledge, groups)
-    notice = unquote(request.cookies.get(NOTICE_COOKIE, ""))[:300]
+    notice = pending_notice(request)
     response = render(
         request,
         "unanswered.html",
@@ -118,18 +118,13 @@ async def unanswered_page(request: web.Request) -> web.Response:
         },
         status=400 if error else 200,
     )
-    response.del_cookie(NOTICE_COOKIE, path=PAGE)
-    return response
+    return notice_shown(response, path=PAGE)
 
 
-def _back(form: Mapping[str, Any], notice: str, secure: bool) -> web.HTTPSeeOther:
+def _back(request: web.Request, form: Mapping[str, Any], notice: str) -> web.HTTPSeeOther:
     """Back to the page with the filters it was shown with, and what the admin is told."""
     kept = [(k, v) for k, v in parse_qsl(str(form.get("back", ""))) if k in FILTERS]
-    response = web.HTTPSeeOther(f"{PAGE}?{urlencode(kept)}" if kept else PAGE)
-    response.set_cookie(
-        NOTICE_COOKIE, quote(notice), httponly=True, samesite="Lax", path=PAGE, max_age=60, secure=secure
-    )
-    return response
+    return redirect_with_notice(request, f"{PAGE}?{urlencode(kept)}" if kept else PAGE, notice, path=PAGE)
 
 
 async def teach(request: web.Request) -> web.Response:
@@ -153,7 +148,7 @@ async def teach(request: web.Request) -> web.Response:
         if added
         else "Không thêm được: chưa chọn mục, câu quá ngắn, hoặc mục đã có câu này."
     )
-    raise _back(form, notice, request.app[SECURE_COOKIES])
+    raise _back(request, form, notice)
 
 
 def _ids(values: list[str]) -> list[int] | None:
@@ -169,7 +164,7 @@ async def review(request: web.Request) -> web.Response:
     ids = _ids([str(v) for v in form.getall("id", [])])
     approve = DECISIONS.get(str(form.get("decision", "")))
     if ids is None or approve is None:
-        raise _back(form, "Nút không hợp lệ.", request.app[SECURE_COOKIES])
+        raise _back(request, form, "Nút không hợp lệ.")
     actor = audit.web_actor(request[ACCOUNT].username)
     now = request.app[CLOCK]()
     status, action = ("active", "faq.paraphrase.approve") if approve else ("rejected", "faq.paraphrase.reject")
@@ -179,8 +174,8 @@ async def review(request: web.Request) -> web.Response:
         try:
             changed = await review_paraphrases(session, ids, approve)
         except NotPending:
-            raise _back(form, "Câu này không còn chờ duyệt (đã có người duyệt).", request.app[SECURE_COOKIES]) from None
+            raise _back(request, form, "Câu này không còn chờ duyệt (đã có người duyệt).") from None
         for paraphrase_id, old in before.items():
             await audit.record(session, actor, action, str(paraphrase_id), now, old, {**old, "status": status})
     done = "Đã duyệt" if approve else "Đã bỏ"
-    raise _back(form, f"{done} {changed} câu.", request.app[SECURE_COOKIES])
+    raise _back(request, form, f"{done} {changed} câu.")
