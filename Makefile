@@ -27,10 +27,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The catalogues' compiled .mo files are not committed: setting up compiles them (a .po edited since
+# is compiled in memory at start-up instead, see core/language/i18n.py).
+COMPILE_CATALOGUES = $(BIN)/pybabel compile -d locales -D messages --statistics
+
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(COMPILE_CATALOGUES)
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(COMPILE_CATALOGUES)
 	touch $(VENV)/.runtime $@

@@ -120,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("name", help="the account the token acts for")
     token.add_argument("--label", default="", help="what the token is for (e.g. the tool that uses it)")
     admin_sub.add_parser("users", help="list dashboard accounts")
+    glossary = sub.add_parser(
+        "glossary",
+        help="offline glossary work: CSV of entries in residents' languages (term,lang,text,audio,contributor,"
+        "verified_by,status)",
+    )
+    glossary.add_argument("action", choices=["export", "import"])
+    glossary.add_argument("file", type=Path, help="the CSV; recordings go to (or come from) paths beside it")
+    glossary.add_argument(
+        "--lang",
+        action="append",
+        default=None,
+        help="export: add empty rows for terms missing in this language (repeatable; default bru, pac, tth, scb)",
+    )
     kb = sub.add_parser("kb", help="knowledge base files <-> database; questions taught by volunteers")
     kb.add_argument("action", choices=["import", "export", "pending", "approve", "reject"])
     kb.add_argument("ids", nargs="*", type=int, help="with approve/reject: the numbers shown by 'kb pending'")
@@ -141,7 +154,9 @@ async def _bot(settings: Settings) -> AsyncIterator[BotContext]:
     """The composed bot: migrated database, seeded FAQ, loaded matcher; the engine closed after."""
     from handlers.context import open_context
 
-    ctx, engine = await open_context(settings.database_url, settings.knowledge_dir, settings.model_cache_dir)
+    ctx, engine = await open_context(
+        settings.database_url, settings.knowledge_dir, settings.model_cache_dir, settings.media_dir
+    )
     try:
         yield ctx
     finally:
@@ -257,6 +272,37 @@ async def _kb_review(settings: Settings, action: str, ids: list[int]) -> int:
             print(f"kb {action}: {error} (see 'python bot.py kb pending'); nothing was {action}d", file=sys.stderr)
             return 2
     print(f"{action}d {changed} of {len(set(ids))}; every running bot learns approved questions within seconds")
+    return 0
+
+
+async def _glossary(settings: Settings, action: str, file: Path, languages: tuple[str, ...]) -> int:
+    """Export the glossary's entries to a CSV (recordings beside it), or import a filled-in one."""
+    from core.database import session_factory
+    from core.knowledge.glossary import RESIDENT_LANGUAGES
+    from core.knowledge.glossary_csv import GlossaryImportError, audio_folder, export_csv, import_csv
+    from core.media.store import MediaStore
+    from models.base import utcnow
+
+    store = MediaStore(settings.media_dir)
+    async with _migrated_engine(settings) as engine, session_factory(engine)() as session, session.begin():
+        if action == "export":
+            rows = await export_csv(session, store, file, languages or tuple(RESIDENT_LANGUAGES))
+            print(f"glossary export: {rows} rows to {file} (recordings in {audio_folder(file)}/)")
+            return 0
+        try:
+            result = await import_csv(session, store, file, utcnow())
+        except OSError as error:
+            print(f"glossary import: {file}: {error.strerror}", file=sys.stderr)
+            return 2
+        except GlossaryImportError as error:
+            for problem in error.problems:
+                print(f"glossary import: {problem}", file=sys.stderr)
+            print("glossary import: nothing was imported; fix the rows above and import again", file=sys.stderr)
+            return 1
+    print(
+        f"glossary import: {result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.empty} empty rows skipped; running bots show verified entries within seconds"
+    )
     return 0
 
 
@@ -583,6 +629,8 @@ async def _command(settings: Settings, command: str, args: argparse.Namespace) -
         return await _outbox_retry(settings, args.dead)
     if command == "admin":
         return await _admin(settings, args)
+    if command == "glossary":
+        return await _glossary(settings, args.action, args.file, tuple(args.lang or ()))
     if args.action in {"pending", "approve", "reject"}:
         return await _kb_review(settings, args.action, args.ids)
     return await _kb(settings, args.action, args.dir, args.force)

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.helpdesk.workflow import Desk
 from core.knowledge.faq import KnowledgeBase
-from core.language.i18n import Translate
+from core.language.i18n import N_ as N_  # declared here for the dialog modules
+from core.language.i18n import Translator
 from core.language.matcher import HUMAN, MatchResult
 from core.messages import Inbound, Outbound, Outgoing
 from core.privacy import Masked, mask, without_masks
@@ -31,7 +32,7 @@ class Turn:
     session: AsyncSession
     user: User
     inbound: Inbound
-    _: Translate
+    _: Translator  # the user's language
     text: str = ""  # the typed text, cleaned and bounded (empty for buttons and commands)
     argument: str = ""  # a command's argument
     payload: str = ""  # the button pressed (or named by a typed number)
@@ -57,11 +58,6 @@ class Turn:
     def is_question(self) -> bool:
         """The text reads like a question the bot can answer, or a request for a person."""
         return self.match.action == "answer" or self.match.intent == HUMAN
-
-
-def N_(message: str) -> str:
-    """Mark a text for the translation catalogue where it is declared; it is translated where shown."""
-    return message
 
 
 Handler = Callable[[Turn], Awaitable[list[Outbound]]]
@@ -97,3 +93,4 @@ class Dialog:
     on_button: ButtonHandler | None = None
     wants_text: TextTest | None = None
     on_text: TextHandler | None = None
+    on_media: TextHandler | None = None  # a voice note, photo or file; None declines it (asked in registry order)

@@ -9,13 +9,16 @@ Payloads: `st:start`, `st:skip`, `st:lang:<code>`, `st:commune:<slug>`.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.dialog import N_, Command, Dialog, Turn
 from conversations.state import dialog_state, end_dialog, start_dialog
 from core.helpdesk.communes import find_commune, list_communes
+from core.knowledge.glossary import RESIDENT_LANGUAGES
 from core.language.i18n import Translate, translator
+from core.language.normalize import fold
 from core.messages import Button, Outbound
 from core.payloads import fits, pack
 from core.privacy import mask
@@ -25,7 +28,15 @@ DIALOG_NAME = "settings"
 PREFIX = "st"
 START = pack(PREFIX, "start")
 SKIP = pack(PREFIX, "skip")
-LANGUAGES = {"vi": "Tiếng Việt", "en": "English", "bru": "Bru-Vân Kiều (từ khó)", "pac": "Pa Kô (từ khó)"}
+# A resident language (Bru-Vân Kiều, Pa Kô, Tà Ôi, Chứt) changes the glossary only: no catalogue or
+# CLDR data exists for them, so the interface stays Vietnamese, as the resident is told when choosing.
+LANGUAGES = {
+    "vi": "Tiếng Việt",
+    "en": "English",
+    **{code: f"{name} (từ khó)" for code, name in RESIDENT_LANGUAGES.items()},
+}
+ON = frozenset({"bat", "on", "co"})
+OFF = frozenset({"tat", "off", "khong"})
 MAX_PLACE_WORDS = 6
 MAX_PLACE_CHARS = 64
 MAX_COMMUNE_BUTTONS = 8
@@ -76,7 +87,15 @@ async def on_button(session: AsyncSession, user: User, parts: list[str], _: Tran
     kind, value = parts
     if kind == "lang" and state.step == "language" and value in LANGUAGES:
         user.language = value
-        return await _advance(session, user, state, translator(value))  # the very next prompt speaks it
+        reply = await _advance(session, user, state, translator(value))  # the very next prompt speaks it
+        if value in RESIDENT_LANGUAGES:
+            notice = _(
+                "Bot chưa nói được tiếng {language}, nên vẫn trả lời bằng tiếng Việt. "
+                "Khi bạn hỏi từ khó (/tukho), bạn sẽ thấy và nghe thêm tiếng {language} "
+                "ở những từ đã được tình nguyện viên ghi và kiểm tra."
+            ).format(language=RESIDENT_LANGUAGES[value])
+            reply = replace(reply, text=f"{notice}\n\n{reply.text}")
+        return reply
     if kind == "commune" and state.step == "commune":
         commune = await find_commune(session, value)
         if commune is not None:
@@ -147,9 +166,24 @@ async def _ask_commune(session: AsyncSession, _: Translate) -> Outbound:
     return Outbound(_("Bạn ở xã nào? Chọn, hoặc gõ tên xã."), buttons=(*rows, (_skip(_),)))
 
 
+async def _listen(turn: Turn) -> list[Outbound]:
+    """/nghe: whether answers come with their recorded voice, where one exists (on, off, or toggle)."""
+    wanted = fold(turn.argument).strip()
+    turn.user.listen = wanted in ON if wanted in ON | OFF else not turn.user.listen
+    _ = turn._
+    if turn.user.listen:
+        text = _("🔊 Đã bật nghe: câu trả lời nào có giọng đọc sẽ gửi kèm tin nhắn giọng nói. Gõ /nghe tat để tắt.")
+    else:
+        text = _("🔇 Đã tắt nghe: bot chỉ gửi chữ. Gõ /nghe bat để bật lại.")
+    return [Outbound(text, buttons=((Button(_("🏠 Về menu"), "menu"),),))]
+
+
 DIALOG = Dialog(
     name=DIALOG_NAME,
-    commands=(Command("caidat", N_("Đổi ngôn ngữ, xã, thôn"), _command, menu_rank=5),),
+    commands=(
+        Command("caidat", N_("Đổi ngôn ngữ, xã, thôn"), _command, menu_rank=5),
+        Command("nghe", N_("Bật/tắt nghe câu trả lời bằng giọng nói"), _listen, menu_rank=7),
+    ),
     prefixes=(PREFIX,),
     on_button=_button,
     wants_text=_wants_text,

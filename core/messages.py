@@ -21,10 +21,12 @@ class Button:
 
 @dataclass(frozen=True)
 class Media:
-    """A file the resident sent: its kind (voice, photo, sticker...) and the platform's file id."""
+    """A file: its kind (voice, photo, sticker...) and either the platform's file id (a file someone sent)
+    or `stored`, a key of our media store (a recording we keep and can send on any channel)."""
 
     kind: str
     file_id: str = ""
+    stored: str = ""
 
 
 @dataclass(frozen=True)

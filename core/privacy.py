@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.language.i18n import N_, Translate
 from core.language.normalize import fold, is_syllable
 
 ID_NUMBER = "id_number"
@@ -33,12 +34,12 @@ PHONE = "phone"
 CODE = "code"
 NUMBER = "number"
 
-_MASKS = {
-    ID_NUMBER: "[số định danh]",
-    OLD_ID_NUMBER: "[số CMND]",
-    PHONE: "[số điện thoại]",
-    CODE: "[mã bí mật]",
-    NUMBER: "[dãy số]",
+_MASKS = {  # stored as they are (Vietnamese); `masks_in_language` words them for another reader
+    ID_NUMBER: N_("[số định danh]"),
+    OLD_ID_NUMBER: N_("[số CMND]"),
+    PHONE: N_("[số điện thoại]"),
+    CODE: N_("[mã bí mật]"),
+    NUMBER: N_("[dãy số]"),
 }
 SECRET_KINDS = frozenset({ID_NUMBER, OLD_ID_NUMBER, CODE})
 MAX_STORED_CHARS = 2000
@@ -320,6 +321,11 @@ def mask(text: str) -> Masked:
 def without_masks(text: str) -> str:
     """The text with masking's own placeholders blanked out (they are our words, not the resident's)."""
     return _PLACEHOLDER.sub(" ", text)
+
+
+def masks_in_language(text: str, _: Translate) -> str:
+    """A masked text as a reader of another language sees it: the placeholders in their words."""
+    return _PLACEHOLDER.sub(lambda placeholder: _(placeholder.group()), text)
 
 
 def clean_for_storage(text: str) -> str:

@@ -54,6 +54,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     model_cache_dir: Path = PROJECT_ROOT / "data" / "models"  # trained classifiers, rebuilt when missing
+    media_dir: Path = PROJECT_ROOT / "data" / "media"  # recordings and pictures the helpdesk keeps (back it up)
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_public_url: str = ""  # the dashboard's address as people reach it; https:// makes its cookies Secure

@@ -40,6 +40,7 @@ class FakeTelegram:
     stamp_calls: bool = False
     wait_seconds: float = WAIT_SECONDS
     forums: set[int] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)  # what getFile serves, by file id
     _next_thread_id: int = 500
 
     @property
@@ -50,6 +51,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -97,6 +99,18 @@ class FakeTelegram:
         await self.wait_for(lambda fake: fake.counts["sendMessage"] >= count)
         return self.sent()
 
+    def add_file(self, data: bytes) -> str:
+        """A file a user "sent" (a voice note): its file id, to put in an update; getFile serves it."""
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = data
+        return file_id
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            raise web.HTTPNotFound()
+        return web.Response(body=self.files[file_id])
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = {key: _decode(value) for key, value in (await request.post()).items()}
@@ -138,6 +152,10 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            size = len(self.files.get(file_id, b""))
+            return {"file_id": file_id, "file_unique_id": file_id, "file_size": size, "file_path": f"voice/{file_id}"}
         if method == "getChat":
             chat_id = int(params["chat_id"])
             forum = chat_id in self.forums
@@ -167,6 +185,8 @@ class FakeTelegram:
 
 
 def _decode(value: Any) -> Any:
+    if isinstance(value, web.FileField):  # an uploaded file (sendVoice with bytes): its content
+        return value.file.read()
     if not isinstance(value, str):
         return value
     try:

@@ -51,6 +51,7 @@ class FakeZalo:
     _refreshes_open: asyncio.Event = field(default_factory=asyncio.Event)
     _issued: int = 1
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    files: dict[str, bytes] = field(default_factory=dict)  # served at /files/<name>, like Zalo's CDN
 
     @property
     def url(self) -> str:
@@ -62,8 +63,21 @@ class FakeZalo:
         app = web.Application()
         app.router.add_post(MESSAGE_PATH, self._send)
         app.router.add_post(TOKEN_PATH, self._refresh)
+        app.router.add_get("/files/{name}", self._file)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
+
+    def add_file(self, data: bytes) -> str:
+        """A file a user "sent" (a voice note): the URL Zalo would put in the attachment's payload."""
+        name = f"audio-{len(self.files) + 1}.aac"
+        self.files[name] = data
+        return f"{self.url}/files/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["name"])
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data)
 
     async def close(self) -> None:
         if self.server is not None:

@@ -17,10 +17,10 @@ from core.language.matcher import HUMAN, SMALLTALK_INTENTS
 from core.language.normalize import fold
 from core.language.reading import Reading, read
 from core.language.slots import carry_over
-from core.messages import Button, Outbound
+from core.messages import Button, Media, Outbound
 from core.payloads import fits, pack
 from core.privacy import without_masks
-from handlers import intake, replies
+from handlers import glossary, intake, replies
 
 MAX_ASKED_WORDS = 6
 MIN_PROBLEM_WORDS = 3
@@ -62,13 +62,14 @@ async def answer_text(turn: Turn) -> list[Outbound]:
         return await intake.request_person(turn, reason="not_understood", problem=turn.masked.text)
     asked_word = _asked_word(turn)
     if asked_word is not None:
-        return [replies.glossary_result(_, asked_word, knowledge.glossary.lookup(asked_word, turn.user.language))]
+        return [await glossary.explain_word(turn, asked_word, turn.user.language, _)]
     if result.action in {"answer", "smalltalk"} and result.intent in knowledge.entries:
         entry = knowledge.entries[result.intent]
         if result.intent in SMALLTALK_INTENTS:
             reply = replies.smalltalk(_, entry, result)
         else:
             reply = replies.faq_answer(_, knowledge, entry, result, question_id=turn.question_id, language=language)
+            reply = _with_voice(turn, reply, entry.id, language)
             reply = _offer_the_other_question(knowledge, reading.other, reply, _)
     elif result.action == "clarify":
         reply = replies.clarify(_, knowledge, result)
@@ -79,6 +80,14 @@ async def answer_text(turn: Turn) -> list[Outbound]:
     if await checklist.active(turn.session, turn.user.id) is not None:
         reply = replace(reply, buttons=(*reply.buttons, (checklist.resume_button(_),)))
     return [reply]
+
+
+def _with_voice(turn: Turn, reply: Outbound, entry_id: str, language: str | None = None) -> Outbound:
+    """The answer with its recorded voice answer, for a resident who turned listening on (/nghe)."""
+    recording = turn.desk.knowledge.voice_answer(entry_id, language or turn.user.language)
+    if not turn.user.listen or recording is None:
+        return reply
+    return replace(reply, media=(*reply.media, Media("voice", stored=recording)))
 
 
 async def _in_context(turn: Turn) -> Reading:
@@ -130,7 +139,7 @@ def _asked_word(turn: Turn) -> str | None:
     if not word or len(word.split()) > MAX_ASKED_WORDS:
         return None
     wanted = " ".join(word.split())
-    terms = turn.desk.knowledge.glossary.lookup(wanted, turn.user.language)
+    terms = turn.desk.knowledge.glossary.lookup(wanted)
     if not terms or wanted not in terms[0].forms:
         return None
     entry = turn.desk.knowledge.entries.get(turn.match.intent or "")
@@ -145,8 +154,6 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
         return [replies.main_menu(_)]
     if prefix == replies.HELP:
         return [replies.help_text(_, turn.menu)]
-    if prefix == replies.GLOSSARY:
-        return [replies.glossary_prompt(_)]
     if prefix == replies.FAQ and not parts:
         return [replies.categories(_, knowledge)]
     if prefix in {replies.MORE, replies.TERMS} and len(parts) == 2 and parts[1] in settings.LANGUAGES:
@@ -154,12 +161,12 @@ async def _button(turn: Turn, prefix: str, parts: list[str]) -> list[Outbound] |
         parts = parts[:1]
     entry = knowledge.entries.get(parts[0]) if len(parts) == 1 else None
     if prefix == replies.FAQ and entry is not None:
-        return [replies.faq_answer(_, knowledge, entry, language=turn.user.language)]
+        return [_with_voice(turn, replies.faq_answer(_, knowledge, entry, language=turn.user.language), entry.id)]
     if prefix == replies.MORE and entry is not None and replies.split_answer(entry.answer)[1]:
         return [replies.more(_, entry)]
     if prefix == replies.TERMS and entry is not None:
-        terms = knowledge.glossary.terms_in(entry.answer, turn.user.language)
-        return [replies.hard_words(_, terms)] if terms else None
+        terms = knowledge.glossary.terms_in(entry.answer)
+        return [await glossary.hard_words(turn, terms, turn.user.language, _)] if terms else None
     if prefix == replies.CATEGORY and len(parts) == 1:
         category = next((c for c in knowledge.browsable() if c.id == parts[0]), None)
         return [replies.category_questions(_, knowledge, category)] if category is not None else None
@@ -203,26 +210,17 @@ async def _privacy(turn: Turn) -> list[Outbound]:
     return [replies.privacy_notice(turn._)]
 
 
-async def _glossary(turn: Turn) -> list[Outbound]:
-    word = turn.argument.strip()
-    if not word:
-        return [replies.glossary_prompt(turn._)]
-    return [replies.glossary_result(turn._, word, turn.desk.knowledge.glossary.lookup(word, turn.user.language))]
-
-
 DIALOG = Dialog(
     name="answers",
     commands=(
         Command("start", N_("Bắt đầu"), _start, menu_rank=0),
         Command("menu", N_("Menu chính"), _menu, menu_rank=1),
         Command("help", N_("Hướng dẫn"), _help, aliases=("huongdan",), menu_rank=2),
-        Command("tukho", N_("Giải thích từ khó, ví dụ /tukho OTP"), _glossary, menu_rank=3),
         Command("riengtu", N_("Bot lưu gì về bạn"), _privacy, menu_rank=6),
     ),
     prefixes=(
         replies.MENU,
         replies.HELP,
-        replies.GLOSSARY,
         replies.FAQ,
         replies.TERMS,
         replies.MORE,

@@ -23,6 +23,7 @@ from core.knowledge.faq import (
     load_matching_data,
 )
 from core.knowledge.versions import current_version
+from core.media.store import Download, MediaStore
 from handlers.flood import PRESS_LIMIT, FloodGuard
 from models.base import utcnow
 
@@ -43,6 +44,8 @@ class BotContext:
     knowledge_version: int = 0  # the version `knowledge` was loaded at (see core/knowledge/versions.py)
     web_url: str = ""  # the dashboard's public address (WEB_PUBLIC_URL); empty: no sign-in links are sent
     link_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)  # WEB_LINK_SECRET
+    media: MediaStore | None = None  # MEDIA_DIR: volunteers' recordings, voice answers
+    downloads: dict[str, Download] = field(default_factory=dict)  # per channel, set by `handlers.runtime`
     inbox: Inbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,7 +54,9 @@ class BotContext:
     @property
     def desk(self) -> Desk:
         """What the ticket workflow needs from this process: the current FAQ, the clock, the channels."""
-        return Desk(self.knowledge, self.clock, self.capabilities, self.web_url, self.link_key)
+        return Desk(
+            self.knowledge, self.clock, self.capabilities, self.web_url, self.link_key, self.media, self.downloads
+        )
 
     async def reload_knowledge(self) -> bool:
         """Reload the FAQ and rebuild the matcher when the knowledge version moved; whether it did.
@@ -66,10 +71,10 @@ class BotContext:
 
 
 async def open_context(
-    database_url: str, knowledge_dir: Path, model_cache: Path | None = None
+    database_url: str, knowledge_dir: Path, model_cache: Path | None = None, media_dir: Path | None = None
 ) -> tuple[BotContext, AsyncEngine]:
     """Migrate the database, seed the FAQ on first start, and load the knowledge base (trained models
-    are kept in `model_cache`, or only in memory without one)."""
+    are kept in `model_cache`, or only in memory without one; recordings in `media_dir`, none without one)."""
     engine = create_engine(database_url)
     await upgrade_schema(engine)
     sessions = session_factory(engine)
@@ -80,4 +85,5 @@ async def open_context(
     async with sessions() as session:
         version = await current_version(session)
         knowledge = await load_knowledge(session, matching)
-    return BotContext(sessions, matching, knowledge, knowledge_dir, knowledge_version=version), engine
+    media = MediaStore(media_dir) if media_dir is not None else None
+    return BotContext(sessions, matching, knowledge, knowledge_dir, knowledge_version=version, media=media), engine

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from conversations import checklist, settings
 from conversations.dialog import Command, Dialog
 from core.payloads import check_prefixes
-from handlers import answers, intake, stats, team, web_login
+from handlers import answers, glossary, intake, recording, stats, team, web_login
 
 DIALOGS: tuple[Dialog, ...] = (
     intake.DIALOG,  # an open ticket or the intake takes the text first
@@ -21,6 +21,8 @@ DIALOGS: tuple[Dialog, ...] = (
     team.DIALOG,
     stats.DIALOG,  # /stats for commune admins
     web_login.DIALOG,  # /dangnhap: a team member's one-time link to their dashboard login
+    recording.DIALOG,  # /gloss: members record and verify glossary entries in residents' languages
+    glossary.DIALOG,  # /tukho and the "Từ khó" menu
     answers.DIALOG,  # menus and FAQ buttons; unclaimed text is answered from the FAQ
 )
 

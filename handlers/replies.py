@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.knowledge.faq import Category, Entry, KnowledgeBase
-from core.knowledge.glossary import Term
 from core.language.i18n import Translate
 from core.language.matcher import MatchResult
 from core.messages import Button, Outbound
@@ -82,10 +81,6 @@ def categories(_: Translate, knowledge: KnowledgeBase) -> Outbound:
 def question_rows(knowledge: KnowledgeBase, intent_ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
     """One button per FAQ question (its canonical wording), skipping ids that are not published."""
     return tuple((Button(knowledge.entries[i].question, pack(FAQ, i)),) for i in intent_ids if i in knowledge.entries)
-
-
-def _explanations(terms: list[Term]) -> str:
-    return "\n\n".join(f"{t.term}: {t.explanation}" for t in terms)
 
 
 def category_questions(_: Translate, knowledge: KnowledgeBase, category: Category) -> Outbound:
@@ -185,11 +180,6 @@ def not_right(_: Translate, knowledge: KnowledgeBase, suggestions: list[str]) ->
     )
 
 
-def hard_words(_: Translate, terms: list[Term]) -> Outbound:
-    """Plain explanations of the glossary terms used in an answer."""
-    return Outbound(_("Từ khó trong câu trả lời:") + "\n\n" + _explanations(terms), buttons=((menu_button(_),),))
-
-
 def clarify(_: Translate, knowledge: KnowledgeBase, result: MatchResult) -> Outbound:
     """Two or three likely questions as choices, plus a person."""
     rows = question_rows(knowledge, result.suggestions)
@@ -268,21 +258,6 @@ def unknown_command(_: Translate, commands: list[str]) -> Outbound:
 
 def stale_button(_: Translate) -> Outbound:
     return Outbound(_("Nút này đã cũ hoặc không đúng. Mời bạn chọn lại từ menu."), buttons=((menu_button(_),),))
-
-
-def glossary_prompt(_: Translate) -> Outbound:
-    return Outbound(
-        _("Gõ /tukho và từ bạn chưa hiểu, ví dụ: /tukho OTP hoặc /tukho SIM chính chủ."), buttons=((menu_button(_),),)
-    )
-
-
-def glossary_result(_: Translate, word: str, terms: list[Term]) -> Outbound:
-    if not terms:
-        return Outbound(
-            _('Mình chưa có giải thích cho "{word}". Bạn thử từ khác, hoặc hỏi cán bộ xã.').format(word=word),
-            buttons=((human_button(_), menu_button(_)),),
-        )
-    return Outbound(_explanations(terms), buttons=((menu_button(_),),))
 
 
 def privacy_notice(_: Translate) -> Outbound:

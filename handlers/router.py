@@ -111,6 +111,9 @@ async def _route(turn: Turn) -> list[Outbound]:
         return await _button(turn, inbound.payload)
     turn.text = _clean(inbound.text)
     if inbound.kind == MEDIA:
+        for dialog in registry().dialogs:
+            if dialog.on_media is not None and (taken := await dialog.on_media(turn)) is not None:
+                return taken
         return await intake.on_media(turn)
     if not any(ch.isalnum() for ch in turn.text):
         return [replies.empty_message(turn._)]

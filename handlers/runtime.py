@@ -12,6 +12,7 @@ from datetime import timedelta
 from core.delivery.outbox import GIVE_UP_AFTER, release_leases, watch_commits
 from core.delivery.sender import Sender
 from core.delivery.worker import OutboxWorker
+from core.media.store import FileSource
 from handlers.context import BotContext
 from handlers.jobs import JOB_INTERVAL_SECONDS, on_delivery_failure, run_due_jobs
 
@@ -43,6 +44,7 @@ async def background(
             await release_leases(session)
     ctx.outbox_channels = frozenset(senders)
     ctx.capabilities = {name: sender.capabilities for name, sender in senders.items()}
+    ctx.downloads = {name: sender.download for name, sender in senders.items() if isinstance(sender, FileSource)}
     stop_watching = watch_commits(ctx.sessions, worker.wake)
     stopping = asyncio.Event()
     sending = asyncio.create_task(worker.run(), name="outbox")
@@ -53,6 +55,7 @@ async def background(
         yield worker
     finally:
         ctx.outbox_channels = frozenset()
+        ctx.downloads = {}
         stop_watching()
         # Both loops stop between passes, never in the middle of a database call.
         ctx.inbox.stop()

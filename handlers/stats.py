@@ -8,12 +8,15 @@ commune gets a short refusal with no numbers.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.dialog import N_, Command, Dialog, Turn
 from core.helpdesk.members import memberships
-from core.language.i18n import Translate
+from core.language.i18n import Translate, Translator
 from core.messages import Outbound
 from core.stats.overview import Overview, overview
 from core.stats.period import Scope, local_day
@@ -31,7 +34,7 @@ async def admin_communes(session: AsyncSession, channel: str, external_id: str) 
     return tuple(dict.fromkeys(m.commune for m in mine if m.role == ADMIN))
 
 
-async def stats_message(session: AsyncSession, _: Translate, communes: tuple[str, ...], today: date) -> str:
+async def stats_message(session: AsyncSession, _: Translator, communes: tuple[str, ...], today: date) -> str:
     """The /stats text for these communes: today, the last 7 days, and per commune when several."""
     names = [await _commune_name(session, slug) for slug in communes]
     day = await overview(session, Scope(today, today, communes))
@@ -40,9 +43,9 @@ async def stats_message(session: AsyncSession, _: Translate, communes: tuple[str
         lines = [_("📊 Số liệu xã {commune}").format(commune=names[0])]
     else:
         lines = [_("📊 Số liệu {count} xã: {communes}").format(count=len(communes), communes=", ".join(names))]
-    lines += ["", _("Hôm nay ({day})").format(day=_day(today)), *_period(_, day)]
+    lines += ["", _("Hôm nay ({day})").format(day=_day(_, today)), *_period(_, day)]
     start = week.scope.start
-    lines += ["", _("7 ngày qua ({start}–{end})").format(start=_day(start), end=_day(today)), *_period(_, week)]
+    lines += ["", _("7 ngày qua ({start}–{end})").format(start=_day(_, start), end=_day(_, today)), *_period(_, week)]
     if len(communes) > 1:
         lines += ["", _("Theo xã, 7 ngày qua:")]
         for slug, name in list(zip(communes, names, strict=True))[:MAX_COMMUNE_LINES]:
@@ -53,7 +56,7 @@ async def stats_message(session: AsyncSession, _: Translate, communes: tuple[str
     return "\n".join(lines)
 
 
-def _period(_: Translate, numbers: Overview) -> list[str]:
+def _period(_: Translator, numbers: Overview) -> list[str]:
     m, t = numbers.messages, numbers.tickets
     lines = [_("• Tin nhắn: {messages} · người dân: {residents}").format(**m)]
     if m["questions"]:
@@ -96,10 +99,9 @@ def percent(share: float | None) -> str:
     return NONE if share is None else f"{share * 100:.0f}%"
 
 
-def decimal(_: Translate, value: float) -> str:
+def decimal(_: Translator, value: float) -> str:
     """One decimal, with the reader's decimal mark (Vietnamese: 4,5)."""
-    units, tenths = f"{value:.1f}".split(".")
-    return _("{units},{tenths}").format(units=units, tenths=tenths)
+    return format_decimal(Decimal(f"{value:.1f}"), "0.0", locale=_.locale)  # rounded as Python rounds a float
 
 
 def duration(_: Translate, seconds: float | None) -> str:
@@ -118,8 +120,9 @@ def duration(_: Translate, seconds: float | None) -> str:
     return (_("{days} ngày {hours} giờ") if hours else _("{days} ngày")).format(days=days, hours=hours)
 
 
-def _day(day: date) -> str:
-    return f"{day.day:02d}/{day.month:02d}"
+def _day(_: Translator, day: date) -> str:
+    """A day without its year, the reader's way ("03/12")."""
+    return format_date(day, _("dd/MM"), locale=_.locale)  # a CLDR pattern, per language
 
 
 async def _commune_name(session: AsyncSession, slug: str) -> str:

@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from conversations.dialog import N_, Command, Dialog, Turn
 from core.access.links import LINK_VALIDITY, issue_token, linked_account, member_to_link
-from core.language.i18n import DEFAULT_LANGUAGE, translator
+from core.language.i18n import Translate
 from core.messages import COMMAND, Address, Inbound, Outbound, Outgoing
 
 NAMES = ("dangnhap", "web")
 LINK_MINUTES = int(LINK_VALIDITY.total_seconds() // 60)
 
 
-def asked_in_group(inbound: Inbound) -> list[Outbound] | None:
-    """The hint to ask in a private chat, when /dangnhap is sent in a group (a link there would be seen
-    by everyone); None for any other message."""
+def asked_in_group(inbound: Inbound) -> bool:
+    """Whether this group message is /dangnhap (a link sent there would be seen by everyone)."""
     name = inbound.text.strip().lstrip("/").split(" ", 1)[0].split("@", 1)[0].lower()
-    if inbound.kind != COMMAND or name not in NAMES:
-        return None
-    _ = translator(DEFAULT_LANGUAGE)
-    return [
-        Outbound(_("🔐 Liên kết đăng nhập chỉ gửi trong tin nhắn riêng. Bạn mở chat riêng với bot rồi gõ /dangnhap."))
-    ]
+    return inbound.kind == COMMAND and name in NAMES
+
+
+def private_only(_: Translate) -> Outbound:
+    """The hint to ask in a private chat instead."""
+    return Outbound(
+        _("🔐 Liên kết đăng nhập chỉ gửi trong tin nhắn riêng. Bạn mở chat riêng với bot rồi gõ /dangnhap.")
+    )
 
 
 async def _web_login(turn: Turn) -> list[Outbound]:

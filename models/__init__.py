@@ -6,7 +6,7 @@ from models.channel_token import ChannelToken
 from models.commune import Commune
 from models.dialog import DialogState
 from models.faq import FaqCategory, FaqEntry, FaqParaphrase
-from models.glossary import GlossaryTerm
+from models.glossary import FaqVoiceAnswer, GlossaryEntry, GlossaryLookup, GlossaryTerm
 from models.inbox import InboxEvent
 from models.knowledge_state import FaqRevision, KnowledgeVersion
 from models.member import Invite, Member
@@ -28,6 +28,9 @@ __all__ = [
     "FaqEntry",
     "FaqParaphrase",
     "FaqRevision",
+    "FaqVoiceAnswer",
+    "GlossaryEntry",
+    "GlossaryLookup",
     "GlossaryTerm",
     "InboxEvent",
     "IntentStatsDaily",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -18,6 +18,7 @@ class User(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="vi")
+    listen: Mapped[bool] = mapped_column(default=False, server_default=false())  # send recorded voice answers
     commune: Mapped[str | None] = mapped_column(ForeignKey("communes.slug", ondelete="SET NULL"), default=None)
     # What the resident typed for a commune we do not serve (masked), kept apart from `commune`.
     place_typed: Mapped[str | None] = mapped_column(String(64), default=None)

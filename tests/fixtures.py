@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -73,3 +74,13 @@ async def card_message_id(sessions: async_sessionmaker[AsyncSession], worker: Ou
         if card is not None:
             return card
         await asyncio.wait_for(worker.wait_write_back(seen), 30)
+
+
+async def reload_until(ctx: BotContext, ready: Callable[[BotContext], bool], tries: int = 200) -> None:
+    """Reload the knowledge as a running bot's poll does, until `ready` sees the change (a background poll
+    may have reloaded first, or finished an older reload after this one)."""
+    for _ in range(tries):
+        await ctx.reload_knowledge()
+        if ready(ctx):
+            return
+    raise AssertionError("the change never reached the bot's knowledge")

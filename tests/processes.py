@@ -53,6 +53,7 @@ def bot_env(folder: Path, **settings: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bot.db'}",
+        "MEDIA_DIR": str(folder / "media"),
         "TELEGRAM_BOT_TOKEN": "",
         "TELEGRAM_WEBHOOK_URL": "",
         **settings,

@@ -25,9 +25,10 @@ ALLOWED = {
 # messages and knows no helpdesk (tickets are not its business); helpdesk may use them all.
 CORE_ALLOWED = {
     "language": {"language"},
-    "knowledge": {"knowledge", "language"},
+    "knowledge": {"knowledge", "language", "media"},
     "delivery": {"delivery"},
-    "helpdesk": {"helpdesk", "knowledge", "language", "delivery"},
+    "helpdesk": {"helpdesk", "knowledge", "language", "delivery", "media"},
+    "media": {"media"},
     "access": {"access"},
     "stats": {"stats", "helpdesk", "language"},
 }

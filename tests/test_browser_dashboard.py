@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from playwright.async_api import Page, expect
 
 from core.database import create_engine, session_factory
 from core.knowledge.revisions import entry_with_paraphrases
-from fakes.telegram import FakeTelegram, private_message
+from fakes.telegram import FakeTelegram, button_press, private_message
 from tests.browser import open_page, require_chromium, screenshot
 from tests.dashboard import PASSWORD
 from tests.processes import WatchedLog, bot_env, bot_process, free_port, run_cli
@@ -173,3 +174,59 @@ def _resident_got(fake: FakeTelegram, text: str, after: int) -> bool:
 def _group_shows(fake: FakeTelegram, text: str) -> bool:
     calls = [*fake.sent(chat_id=int(TEAM_GROUP)), *fake.sent("editMessageText", chat_id=int(TEAM_GROUP))]
     return any(text in str(call.params.get("text", "")) for call in calls)
+
+
+def _silence_wav(path: Path) -> bytes:
+    """A short, valid WAV of silence: a recording the browser can decode, standing in for a real word."""
+    with wave.open(str(path), "wb") as recording:
+        recording.setnchannels(1)
+        recording.setsampwidth(2)
+        recording.setframerate(8000)
+        recording.writeframes(b"\x00\x00" * 2400)
+    return path.read_bytes()
+
+
+async def test_an_admin_hears_a_recorded_word_verifies_it_and_the_resident_hears_it(
+    database_url: str, fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """A word recorded at an offline session (imported from a CSV), played in the browser, verified there,
+    and sent by the running bot as a voice message to a resident who chose Bru-Vân Kiều."""
+    require_chromium()
+    session_dir = tmp_path / "session"
+    session_dir.mkdir()
+    recording = _silence_wav(session_dir / "ma-kich-hoat.wav")
+    sheet = session_dir / "session.csv"
+    sheet.write_text(
+        "term,lang,text,audio,contributor,verified_by,status\n"
+        "mã kích hoạt,bru,[bru placeholder for mã kích hoạt],ma-kich-hoat.wav,Người ghi âm,,proposed\n",
+        encoding="utf-8",
+    )
+    async with _bot(database_url, fake, tmp_path) as bot:
+        env = bot_env(tmp_path, DATABASE_URL=database_url)
+        lines_before_import = len(bot.log)
+        status, output = await run_cli(env, tmp_path, "glossary", "import", str(sheet))
+        assert status == 0 and "1 added" in output, output
+        await bot.log.wait_for(b"knowledge reloaded at version", after=lines_before_import)
+        async with open_page(bot.url) as browsing:
+            page = browsing.page
+            await _log_in(page, "quan-tri")
+            await page.goto("/glossary")
+            row = page.locator("table.waiting tr[data-entry]")
+            await expect(row).to_contain_text("[bru placeholder for mã kích hoạt]")
+            duration = await row.locator("audio").evaluate(
+                "a => new Promise((done, failed) => { a.onloadedmetadata = () => done(a.duration);"
+                " a.onerror = () => failed(new Error('not playable')); a.load(); })"
+            )
+            assert 0.2 < float(duration) < 0.4  # the browser decoded the very recording (0.3 s)
+            await screenshot(page, _shots(tmp_path) / "glossary.png")
+            lines_before = len(bot.log)
+            await row.get_by_role("button", name="Đúng", exact=True).click()
+            await expect(page.get_by_text("Đã xác nhận.")).to_be_visible()
+        await bot.log.wait_for(b"knowledge reloaded at version", after=lines_before)
+        await _resident_says(bot, "/caidat", expect="ngôn ngữ nào")
+        await fake.push(button_press(RESIDENT, "st:lang:bru"))
+        await fake.wait_for(lambda f: _resident_got(f, "vẫn trả lời bằng tiếng Việt", 0))
+        answer = await _resident_says(bot, "/tukho ma kich hoat", expect="🗣 Bru-Vân Kiều")
+        assert "[bru placeholder for mã kích hoạt]" in answer
+        await fake.wait_for(lambda f: bool(f.sent("sendVoice", RESIDENT)))
+        assert fake.sent("sendVoice", RESIDENT)[0].params["voice"] == recording

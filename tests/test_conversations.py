@@ -35,7 +35,7 @@ async def _asked_for_a_person(bot: BotContext, resident: str, replies: list[Outb
 
 
 def _explains_a_word(bot: BotContext, replies: list[Outbound]) -> bool:
-    terms = bot.knowledge.glossary.for_language("vi")
+    terms = bot.knowledge.glossary.terms
     return any(any(r.text.startswith(f"{t.term}:") for t in terms) for r in replies)
 
 

@@ -7,6 +7,7 @@ import json
 from aiohttp import web
 
 from core.stats.exports import DAILY_COLUMNS, TICKET_COLUMNS, daily_rows, ticket_rows, to_csv
+from core.stats.glossary import glossary_stats
 from core.stats.overview import overview
 from core.stats.period import Scope
 from web.context import ACCOUNT, CLOCK, SESSIONS
@@ -24,7 +25,8 @@ async def stats(request: web.Request) -> web.Response:
     scope = _scope(request)
     async with request.app[SESSIONS]() as session:
         numbers = await overview(session, scope)
-    return web.json_response(numbers.as_json())
+        glossary = await glossary_stats(session, scope)
+    return web.json_response({**numbers.as_json(), "glossary": glossary.as_json()})
 
 
 def _csv(text: str, name: str) -> web.Response:

@@ -21,7 +21,7 @@ from core.access.sessions import (
 )
 from core.access.tokens import csrf_for, new_token, same
 from models import WebAccount
-from web.context import ACCOUNT, CLOCK, CSRF, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, CSRF, SESSIONS, render, translate
 from web.security import safe_next, set_private_cookie
 
 SESSION_COOKIE = "caunoi_session"
@@ -29,8 +29,13 @@ LOGIN_COOKIE = "caunoi_login"  # the login form's CSRF value, before there is a 
 LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what new_token() makes
 CSRF_FIELD = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_PATHS = ("/login", "/link", "/link/", "/healthz", "/static/", "/webhooks/", "/metrics")
+PUBLIC_PATHS = ("/login", "/link", "/link/", "/language/", "/healthz", "/static/", "/webhooks/", "/metrics")
 MAX_FORM_BYTES = 64 * 1024
+# Forms that upload a recording accept more (up to the application's request limit).
+UPLOAD_PATHS = frozenset({"/glossary/entries", "/glossary/voices"})
+MAX_UPLOAD_BYTES = 1024 * 1024
+# Open to everyone, but a logged-in caller is recognised (stored media: public ones for all, others for the team).
+LOGIN_OPTIONAL = ("/media/",)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -69,6 +74,8 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     if _is_public(request.path):
         return await handler(request)
     caller, cookie = await _caller(request, request.app[CLOCK]())
+    if caller is None and request.path.startswith(LOGIN_OPTIONAL) and request.method in SAFE_METHODS:
+        return await handler(request)
     if caller is None:
         if request.path.startswith(("/api/", "/export/")):
             raise web.HTTPUnauthorized(text='{"error": "login required"}', content_type="application/json")
@@ -86,8 +93,9 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 async def _check_csrf(request: web.Request, expected: str) -> None:
-    if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES, actual_size=request.content_length)
+    limit = MAX_UPLOAD_BYTES if request.path in UPLOAD_PATHS else MAX_FORM_BYTES
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     submitted = request.headers.get("X-CSRF-Token") or str((await request.post()).get(CSRF_FIELD, ""))
     if not submitted or not same(submitted, expected):
         raise web.HTTPForbidden(text="CSRF token missing or wrong: reload the page and try again.")
@@ -120,9 +128,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES, actual_size=request.content_length)
     form = await request.post()
+    _ = translate(request)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not same(str(form.get(CSRF_FIELD, "")), expected):
-        return _login_page(request, 403, "Phiên đăng nhập đã hết hạn. Bạn nhập lại nhé.")
+        return _login_page(request, 403, _("Phiên đăng nhập đã hết hạn. Bạn nhập lại nhé."))
     username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))
     now = request.app[CLOCK]()
     async with request.app[SESSIONS]() as session, session.begin():
@@ -130,8 +139,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         token = await start_session(session, result.account, now) if result.account else None
     if token is None:
         if result.refusal == "throttled":
-            return _login_page(request, 429, "Có quá nhiều lần đăng nhập sai. Bạn đợi 15 phút rồi thử lại.")
-        return _login_page(request, 401, "Sai tên đăng nhập hoặc mật khẩu.")
+            return _login_page(request, 429, _("Có quá nhiều lần đăng nhập sai. Bạn đợi 15 phút rồi thử lại."))
+        return _login_page(request, 401, _("Sai tên đăng nhập hoặc mật khẩu."))
     response = web.HTTPSeeOther(safe_next(str(form.get("next", "")) or None))
     set_private_cookie(
         response, request, SESSION_COOKIE, token, path="/", max_age=int(SESSION_LIFETIME.total_seconds())

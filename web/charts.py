@@ -7,6 +7,10 @@ dashboard's Content-Security-Policy forbids inline styles and scripts, so colour
 attributes (``fill``, ``stroke``), which the page's stylesheet may override through the classes
 (``chart``, ``bar``, ``axis``, ``grid``, ``series-N``, ``legend``, ``empty``...).
 
+Titles, series names and labels come in the page's language; the words the charts add themselves (the
+empty chart's text, the summary of a long description) are Vietnamese msgids translated with the
+``gettext`` function given (Vietnamese by default).
+
 Labels come from user-editable data: every string is stripped of characters XML cannot carry and
 escaped. Values are clamped to [0, 10^15] (NaN counts as 0). Ids are derived from a hash of the
 chart's kind, title, unit and data, so two different charts on a page never share one.
@@ -22,11 +26,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.language.i18n import N_, Translate
+
 __all__ = ["NO_DATA", "WIDTH", "Point", "bar_chart", "hbar_chart", "line_chart"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 360
-NO_DATA = "Chưa có dữ liệu"
+NO_DATA = N_("Chưa có dữ liệu")  # shown as gettext(NO_DATA)
 
 _PAD = 8
 _FONT = 11
@@ -55,18 +61,22 @@ _Data = list[tuple[str, float]]
 _Attrs = Mapping[str, object]  # numbers are drawn as coordinates, anything else as escaped text
 
 
+def _vietnamese(message: str) -> str:
+    return message
+
+
 @dataclass(frozen=True)
 class Point:
     label: str  # e.g. "2026-11-03" or an intent id
     value: float
 
 
-def bar_chart(title: str, points: Sequence[Point], *, unit: str = "") -> str:
+def bar_chart(title: str, points: Sequence[Point], *, unit: str = "", gettext: Translate = _vietnamese) -> str:
     """Vertical bars, one per point (e.g. messages per day); returns an <svg> element as a string."""
     data = _clean(points)
     chart_id = _chart_id("bar", title, unit, data)
     if not data:
-        return _empty("bar", chart_id, title)
+        return _empty("bar", chart_id, title, gettext)
     plot_top = 32 + (16 if unit else 0)
     plot_bottom = plot_top + _PLOT_HEIGHT
     axis_top, intervals = _nice_axis(max(value for _, value in data))
@@ -92,10 +102,12 @@ def bar_chart(title: str, points: Sequence[Point], *, unit: str = "") -> str:
         _group("g", {"class": "bars"}, bars),
         _x_axis([label for label, _ in data], left, right, plot_bottom),
     ]
-    return _svg("bar", chart_id, title, _describe(data, unit), plot_bottom + 24, body)
+    return _svg("bar", chart_id, title, _describe(data, unit, gettext), plot_bottom + 24, body)
 
 
-def line_chart(title: str, series: Mapping[str, Sequence[Point]], *, unit: str = "") -> str:
+def line_chart(
+    title: str, series: Mapping[str, Sequence[Point]], *, unit: str = "", gettext: Translate = _vietnamese
+) -> str:
     """One polyline per named series over the same labels (e.g. messages and answered per day), with a legend.
 
     The x axis is every label of every series (in order of first appearance, or in date order when
@@ -106,7 +118,7 @@ def line_chart(title: str, series: Mapping[str, Sequence[Point]], *, unit: str =
     chart_id = _chart_id("line", title, unit, named)
     labels = _shared_labels(named)
     if not labels:
-        return _empty("line", chart_id, title)
+        return _empty("line", chart_id, title, gettext)
     legend, legend_bottom = _legend([name for name, _ in named], 30)
     plot_top = legend_bottom + 10 + (16 if unit else 0)
     plot_bottom = plot_top + _PLOT_HEIGHT
@@ -150,7 +162,7 @@ def line_chart(title: str, series: Mapping[str, Sequence[Point]], *, unit: str =
             for x, y, label, value in coords
         ]
         lines.append(_group("g", {"class": f"series series-{number}"}, [_el("polyline", line_attrs), *marks]))
-    description = " ".join(f"{name} — {_describe(data, unit)}" for name, data in named)
+    description = " ".join(f"{name} — {_describe(data, unit, gettext)}" for name, data in named)
     body = [
         legend,
         *_unit_caption(unit, left, plot_top),
@@ -161,12 +173,12 @@ def line_chart(title: str, series: Mapping[str, Sequence[Point]], *, unit: str =
     return _svg("line", chart_id, title, description, plot_bottom + 24, body)
 
 
-def hbar_chart(title: str, points: Sequence[Point], *, unit: str = "") -> str:
+def hbar_chart(title: str, points: Sequence[Point], *, unit: str = "", gettext: Translate = _vietnamese) -> str:
     """Horizontal bars with the label at the left (top intents, rating distribution, villages)."""
     data = _clean(points)
     chart_id = _chart_id("hbar", title, unit, data)
     if not data:
-        return _empty("hbar", chart_id, title)
+        return _empty("hbar", chart_id, title, gettext)
     axis_top, intervals = _nice_axis(max(value for _, value in data))
     values_text = [_with_unit(value, unit) for _, value in data]
     label_width = min(max(_text_width(_display(label), _FONT) for label, _ in data), 0.42 * (WIDTH - 2 * _PAD))
@@ -199,7 +211,7 @@ def hbar_chart(title: str, points: Sequence[Point], *, unit: str = "") -> str:
         _group("g", {"class": "axis y-axis"}, labels),
         _group("g", {"class": "bars"}, bars),
     ]
-    return _svg("hbar", chart_id, title, _describe(data, unit), rows_bottom + 24, body)
+    return _svg("hbar", chart_id, title, _describe(data, unit, gettext), rows_bottom + 24, body)
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -258,19 +270,20 @@ def _tooltip(label: str, value: float, unit: str) -> str:
     return f"{label}: {_with_unit(value, unit)}"
 
 
-def _describe(data: _Data, unit: str) -> str:
+def _describe(data: _Data, unit: str, gettext: Translate = _vietnamese) -> str:
     """The data in words: every item up to 31, beyond that a summary (count, total, max) and the first 31."""
     if not data:
-        return f"{NO_DATA}."
+        return f"{gettext(NO_DATA)}."
     items = "; ".join(_tooltip(label, value, unit) for label, value in data[:_MAX_DESC_ITEMS])
     if len(data) <= _MAX_DESC_ITEMS:
         return f"{items}."
     total = sum(value for _, value in data)
     top_label, top_value = max(data, key=lambda item: item[1])
-    return (
-        f"{len(data)} mục, tổng {_with_unit(total, unit)}, cao nhất {_with_unit(top_value, unit)} ({top_label}). "
-        f"{items}; … và {len(data) - _MAX_DESC_ITEMS} mục khác."
+    summary = gettext("{count} mục, tổng {total}, cao nhất {top} ({label}).").format(
+        count=len(data), total=_with_unit(total, unit), top=_with_unit(top_value, unit), label=top_label
     )
+    rest = gettext("{items}; … và {count} mục khác.").format(items=items, count=len(data) - _MAX_DESC_ITEMS)
+    return f"{summary} {rest}"
 
 
 def _display(label: str) -> str:
@@ -363,9 +376,9 @@ def _svg(kind: str, chart_id: str, title: str, description: str, height: float, 
     return _group("svg", attrs, children)
 
 
-def _empty(kind: str, chart_id: str, title: str) -> str:
+def _empty(kind: str, chart_id: str, title: str, gettext: Translate) -> str:
     attrs = {"class": "empty", "x": WIDTH / 2, "y": 66, "font-size": 13, "text-anchor": "middle", "fill": _MUTED}
-    return _svg(kind, chart_id, title, f"{NO_DATA}.", 100, [_el("text", attrs, NO_DATA)])
+    return _svg(kind, chart_id, title, f"{gettext(NO_DATA)}.", 100, [_el("text", attrs, gettext(NO_DATA))])
 
 
 def _unit_caption(unit: str, left: float, plot_top: float) -> list[str]:

@@ -10,15 +10,25 @@ from datetime import date, datetime, timedelta
 from aiohttp import web
 
 from core.access.accounts import can_see_commune, sees_every_commune
+from core.language.i18n import Translate
 from core.stats.period import PeriodError, Scope, local_day
 from models import WebAccount
+from web.context import problem_text
 
 DEFAULT_DAYS = 30
 WORD = re.compile(r"^[a-z0-9_-]{1,64}$")
 
 
 class BadFilter(ValueError):
-    """A query value that cannot be used (the message says which)."""
+    """A query value that cannot be used (the message says which; `text(_)` in the page's language when
+    the reason is a catalogued one)."""
+
+    def __init__(self, message: str, reason: Exception | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def text(self, _: Translate) -> str:
+        return problem_text(self.reason, _) if self.reason is not None else str(self)
 
 
 def _day(values: Mapping[str, str], name: str, default: date) -> date:
@@ -56,4 +66,4 @@ def scope_for(account: WebAccount, values: Mapping[str, str], now: datetime) -> 
     try:
         return Scope(start, end, communes, _word(values, "channel"), _word(values, "language"))
     except PeriodError as error:
-        raise BadFilter(str(error)) from None
+        raise BadFilter(str(error), error) from None

@@ -25,9 +25,10 @@ from core.knowledge.revisions import (
     revisions,
     save_entry,
 )
+from core.language.i18n import Translate
 from core.stats.period import local_day
 from models import FaqCategory, FaqEntry
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, problem_text, render, translate
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
 MAX_SAMPLES = 10
@@ -36,7 +37,8 @@ BLANK = EntryEdit("", "", "", "", None, "draft", ())
 
 def _admin_only(request: web.Request) -> None:
     if not has_role(request[ACCOUNT], ADMIN):
-        raise web.HTTPForbidden(text="Chỉ quản trị được sửa nội dung hỏi đáp.")
+        _ = translate(request)
+        raise web.HTTPForbidden(text=_("Chỉ quản trị được sửa nội dung hỏi đáp."))
 
 
 async def entry_list(request: web.Request) -> web.Response:
@@ -49,12 +51,12 @@ async def entry_list(request: web.Request) -> web.Response:
     return render(request, "knowledge.html", {"rows": rows, "overdue": sum(1 for r in rows if r[2])})
 
 
-def _edit_from(form: MultiDictProxy[Any]) -> EntryEdit:
+def _edit_from(form: MultiDictProxy[Any], _: Translate) -> EntryEdit:
     reviewed = str(form.get("reviewed_on", "")).strip()
     try:
         reviewed_on = date.fromisoformat(reviewed) if reviewed else None
     except ValueError:
-        raise EditError("Ngày xem lại phải có dạng YYYY-MM-DD.") from None
+        raise EditError(_("Ngày xem lại phải có dạng YYYY-MM-DD.")) from None
     return EntryEdit(
         category_id=str(form.get("category_id", "")),
         question=str(form.get("question", "")),
@@ -107,7 +109,8 @@ async def edit_page(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         entry = await entry_with_paraphrases(session, entry_id)
     if entry is None:
-        raise web.HTTPNotFound(text="Không có mục này.")
+        _ = translate(request)
+        raise web.HTTPNotFound(text=_("Không có mục này."))
     return await _editor(request, entry_id, EntryEdit.of(entry), new=False)
 
 
@@ -126,10 +129,11 @@ async def save(request: web.Request) -> web.Response:
     entry_id = str(form.get("entry_id", "")).strip() if new else request.match_info["entry_id"]
     account = request[ACCOUNT]
     now = request.app[CLOCK]()
+    _ = translate(request)
     try:
-        edit = _edit_from(form)
+        edit = _edit_from(form, _)
     except EditError as error:
-        return await _editor(request, entry_id, BLANK, new=new, status=400, problem=str(error))
+        return await _editor(request, entry_id, BLANK, new=new, status=400, problem=problem_text(error, _))
     try:
         async with request.app[SESSIONS]() as session, session.begin():
             before = await entry_with_paraphrases(session, entry_id)
@@ -145,8 +149,8 @@ async def save(request: web.Request) -> web.Response:
                 after=_audit_values(edit.cleaned()),
             )
     except EditError as error:
-        return await _editor(request, entry_id, edit, new=new, status=400, problem=str(error))
-    saved = "Đã lưu. Bot đang chạy sẽ dùng nội dung mới trong vài giây."
+        return await _editor(request, entry_id, edit, new=new, status=400, problem=problem_text(error, _))
+    saved = _("Đã lưu. Bot đang chạy sẽ dùng nội dung mới trong vài giây.")
     raise redirect_with_notice(request, f"/knowledge/{entry_id}", saved, path="/knowledge")
 
 
@@ -166,12 +170,12 @@ async def preview(request: web.Request) -> web.Response:
     form = await request.post()
     new = request.match_info.get("entry_id") is None
     entry_id = str(form.get("entry_id", "")).strip() if new else request.match_info["entry_id"]
+    _ = translate(request)
     try:
-        edit = _edit_from(form).cleaned()
+        edit = _edit_from(form, _).cleaned()
     except EditError as error:
-        return await _editor(
-            request, entry_id, EntryEdit("", "", "", "", None, "draft", ()), new=new, status=400, problem=str(error)
-        )
+        blank = EntryEdit("", "", "", "", None, "draft", ())
+        return await _editor(request, entry_id, blank, new=new, status=400, problem=problem_text(error, _))
     samples = [s.strip() for s in str(form.get("samples", "")).split("\n") if s.strip()][:MAX_SAMPLES]
     knowledge = request.app[DESK]().knowledge
     edited = intent_texts(entry_id or "moi", edit.question, list(edit.paraphrases), edit.answer)
@@ -182,20 +186,18 @@ async def preview(request: web.Request) -> web.Response:
         rows.append(
             (
                 sample,
-                _verdict(now_result.intent, now_result.action),
-                _verdict(then.intent, then.action),
+                _verdict(_, now_result.intent, now_result.action),
+                _verdict(_, then.intent, then.action),
                 "changed" if now_result.intent != then.intent else "",
             )
         )
     return await _editor(request, entry_id, edit, new=new, preview=rows)
 
 
-def _verdict(intent: str | None, action: str) -> str:
-    return (
-        f"trả lời: {intent}"
-        if intent and action == "answer"
-        else {"clarify": "hỏi lại", "escalate": "chuyển người"}.get(action, action)
-    )
+def _verdict(_: Translate, intent: str | None, action: str) -> str:
+    if intent and action == "answer":
+        return _("trả lời: {intent}").format(intent=intent)
+    return {"clarify": _("hỏi lại"), "escalate": _("chuyển người")}.get(action, action)
 
 
 async def history(request: web.Request) -> web.Response:
@@ -204,6 +206,7 @@ async def history(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         saved = await revisions(session, entry_id)
     if not saved:
-        raise web.HTTPNotFound(text="Mục này chưa có lịch sử sửa trên trang quản trị.")
+        _ = translate(request)
+        raise web.HTTPNotFound(text=_("Mục này chưa có lịch sử sửa trên trang quản trị."))
     changes = [(rev, diff(saved[n + 1] if n + 1 < len(saved) else None, rev)) for n, rev in enumerate(saved)]
     return render(request, "knowledge_history.html", {"entry_id": entry_id, "changes": changes})

@@ -15,14 +15,15 @@ from core.access.accounts import AccountError
 from core.access.links import LINK_VALIDITY, LinkError, open_link, use_link
 from core.access.passwords import MIN_LENGTH, WeakPassword
 from core.access.tokens import csrf_for, same
+from core.language.i18n import N_
 from models import Commune
 from web.auth import CSRF_FIELD, MAX_FORM_BYTES
-from web.context import CLOCK, DESK, SESSIONS, render
+from web.context import CLOCK, DESK, SESSIONS, problem_text, render, translate
 from web.security import set_private_cookie
 
 LINK_COOKIE = "caunoi_link"
 LINK_PAGE = "/link"
-_ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ công an", "admin": "quản trị"}
+_ROLE_NAMES = {"volunteer": N_("tình nguyện viên"), "officer": N_("cán bộ công an"), "admin": N_("quản trị")}
 
 
 async def arrive(request: web.Request) -> web.StreamResponse:
@@ -54,8 +55,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _gone(request, status=403)
     username = str(posted.get("username", ""))[:64]
     password, again = str(posted.get("password", "")), str(posted.get("password2", ""))
+    _ = translate(request)
     if password != again:
-        return await _form(request, token, 400, "Hai lần nhập mật khẩu không giống nhau.", username)
+        return await _form(request, token, 400, _("Hai lần nhập mật khẩu không giống nhau."), username)
     try:
         async with request.app[SESSIONS]() as session, session.begin():
             key, now = request.app[DESK]().link_key, request.app[CLOCK]()
@@ -63,7 +65,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     except LinkError:
         return _gone(request)
     except (AccountError, WeakPassword) as error:
-        return await _form(request, token, 400, str(error), username)
+        return await _form(request, token, 400, problem_text(error, _), username)
     response = render(request, "link.html", {"state": "done", "username": account.username})
     response.del_cookie(LINK_COOKIE, path=LINK_PAGE)
     return response
@@ -75,11 +77,12 @@ async def _form(request: web.Request, token: str, status: int, message: str | No
         commune = await session.get(Commune, link.member.commune) if link is not None else None
     if link is None:
         return _gone(request)
+    _, role = translate(request), link.member.role
     values: dict[str, Any] = {
         "state": "form",
         "csrf": csrf_for(token),
         "member_name": link.member.name,
-        "role": _ROLE_NAMES.get(link.member.role, link.member.role),
+        "role": _(_ROLE_NAMES[role]) if role in _ROLE_NAMES else role,
         "commune": commune.name if commune is not None else link.member.commune,
         "username": link.account.username if link.account is not None else "",
         "typed": typed,

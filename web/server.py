@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
-from web import api, audit_log, auth, inbox, knowledge, link, pages, setup, setup_team, unanswered
+from web import api, audit_log, auth, glossary, inbox, knowledge, language, link, pages, setup, setup_team, unanswered
 from web.context import CLOCK, DESK, SECURE_COOKIES, SESSIONS, STATIC_DIR, TEMPLATES, DeskSource, template_environment
 from web.security import security_headers
 
@@ -55,6 +55,7 @@ def build_web_app(
     app.router.add_get("/link/{token}", link.arrive)
     app.router.add_get("/link", link.form)
     app.router.add_post("/link", link.submit)
+    app.router.add_get("/language/{code}", language.switch)
     app.router.add_get("/", pages.overview_page)
     app.router.add_get("/tickets", inbox.ticket_list)
     app.router.add_get("/tickets/{ticket_id}", inbox.ticket_page)
@@ -81,6 +82,12 @@ def build_web_app(
     app.router.add_post("/setup/{slug}/members/{id}/remove", setup_team.member_remove)
     app.router.add_post("/setup/{slug}/invites", setup_team.invite_create)
     app.router.add_post("/setup/{slug}/invites/{id}/revoke", setup_team.invite_revoke)
+    app.router.add_get("/glossary", glossary.glossary_page)
+    app.router.add_post("/glossary/entries", glossary.add_entry)
+    app.router.add_post("/glossary/entries/{entry_id}/decide", glossary.decide_entry)
+    app.router.add_post("/glossary/voices", glossary.add_voice)
+    app.router.add_post("/glossary/voices/{voice_id}/remove", glossary.remove_voice)
+    app.router.add_get("/media/{folder}/{name}", glossary.media_file)
     app.router.add_get("/audit", audit_log.audit_page)
     app.router.add_get("/api/stats", api.stats)
     app.router.add_get("/export/tickets.csv", api.tickets_csv)

@@ -25,11 +25,12 @@ from core.helpdesk.communes import (
 from core.helpdesk.members import INVITE_VALIDITY, ROLE_NAMES, ROLES, WEB, commune_members, pending_invites
 from core.helpdesk.tickets import LOCAL_OFFSET
 from core.helpdesk.villages import residents_by_village
+from core.language.i18n import Translate
 from core.messages import Address
 from core.privacy import mask
 from models import Commune
 from models.base import as_utc
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, problem_text, render, translate
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
 INVITE_DAYS = (1, 3, 7, 14)
@@ -38,7 +39,8 @@ Form = MultiDictProxy[Any]
 
 def admin_only(request: web.Request) -> None:
     if not has_role(request[ACCOUNT], ADMIN):
-        raise web.HTTPForbidden(text="Chỉ quản trị được thay đổi cài đặt.")
+        _ = translate(request)
+        raise web.HTTPForbidden(text=_("Chỉ quản trị được thay đổi cài đặt."))
 
 
 def actor(request: web.Request) -> str:
@@ -70,6 +72,16 @@ def _draft(commune: Commune | None) -> dict[str, Any]:
     }
 
 
+def _limits(_: Translate) -> dict[str, tuple[str, int, int]]:
+    """Each timer's label in the page's language, and the values it may take."""
+    return {name: (_(label), low, high) for name, (label, low, high) in TIMER_LIMITS.items()}
+
+
+def _roles(_: Translate) -> dict[str, str]:
+    """The roles a member may have, named in the page's language."""
+    return {role: _(ROLE_NAMES[role]) for role in ROLES}
+
+
 def _typed(form: Form) -> dict[str, Any]:
     fields = ("slug", "name", "team_channel", "team_chat_id", *TIMER_LIMITS)
     return {**{name: str(form.get(name, ""))[:200] for name in fields}, "default": form.get("default") == "on"}
@@ -87,9 +99,10 @@ async def commune_list(request: web.Request) -> web.Response:
 async def _list_view(request: web.Request, draft: dict[str, Any] | None = None, problem: str = "") -> web.Response:
     """Every commune with its team and timers, and a form to add one; others go to their own commune."""
     account = request[ACCOUNT]
+    _ = translate(request)
     if not has_role(account, ADMIN):
         if account.commune is None:
-            raise web.HTTPForbidden(text="Tài khoản này không thuộc xã nào.")
+            raise web.HTTPForbidden(text=_("Tài khoản này không thuộc xã nào."))
         raise web.HTTPSeeOther(f"/setup/{account.commune}")
     async with request.app[SESSIONS]() as session:
         communes = await list_communes(session)
@@ -97,7 +110,7 @@ async def _list_view(request: web.Request, draft: dict[str, Any] | None = None, 
         "communes": communes,
         "draft": draft or _draft(None),
         "channels": _channels(request, None),
-        "limits": TIMER_LIMITS,
+        "limits": _limits(_),
         "problem": problem,
         "notice": pending_notice(request),
     }
@@ -113,6 +126,7 @@ def _setup_from(request: web.Request, form: Form, current: str | None) -> tuple[
 
 async def add_commune(request: web.Request) -> web.Response:
     admin_only(request)
+    _ = translate(request)
     form = await request.post()
     slug = str(form.get("slug", "")).strip()
     now = request.app[CLOCK]()
@@ -124,8 +138,8 @@ async def add_commune(request: web.Request) -> web.Response:
             )
             await audit.record(session, actor(request), "commune.create", slug, now, after=describe(commune))
     except CommuneError as error:
-        return await _list_view(request, _typed(form), str(error))
-    raise with_notice(f"/setup/{slug}", request, f"Đã thêm xã {commune.name}.")
+        return await _list_view(request, _typed(form), problem_text(error, _))
+    raise with_notice(f"/setup/{slug}", request, _("Đã thêm xã {commune}.").format(commune=commune.name))
 
 
 async def commune_page(request: web.Request) -> web.Response:
@@ -143,13 +157,14 @@ async def commune_view(
     """A commune's page: its settings, villages, members and pending codes (forms for admins only).
     `invite` is a code just made (code, role, expiry), shown this once."""
     account = request[ACCOUNT]
+    _ = translate(request)
     if not can_see_commune(account, slug):
-        raise web.HTTPForbidden(text="Tài khoản này không được xem xã đó.")
+        raise web.HTTPForbidden(text=_("Tài khoản này không được xem xã đó."))
     desk = request.app[DESK]()
     async with request.app[SESSIONS]() as session:
         commune = await session.get(Commune, slug)
         if commune is None:
-            raise web.HTTPNotFound(text="Không có xã này.")
+            raise web.HTTPNotFound(text=_("Không có xã này."))
         villages, unlisted = await residents_by_village(session, slug)
         members = await commune_members(session, slug)
         invites = await pending_invites(session, slug, request.app[CLOCK]())
@@ -158,15 +173,15 @@ async def commune_view(
         "admin": has_role(account, ADMIN),
         "draft": draft or _draft(commune),
         "channels": _channels(request, commune.team_channel),
-        "limits": TIMER_LIMITS,
+        "limits": _limits(_),
         "villages": villages,
         "unlisted": [(mask(name).text, count) for name, count in unlisted],
         "members": [
-            (m, "Trang quản trị" if m.channel == WEB else desk.channel_label(m.channel), mask(m.name).text)
+            (m, _("Trang quản trị") if m.channel == WEB else desk.channel_label(m.channel), mask(m.name).text)
             for m in members
         ],
         "web": WEB,
-        "roles": {role: ROLE_NAMES[role] for role in ROLES},
+        "roles": _roles(_),
         "invites": invites,
         "invite": invite,
         "invite_days": INVITE_DAYS,
@@ -180,6 +195,7 @@ async def commune_view(
 
 async def edit_commune(request: web.Request) -> web.Response:
     admin_only(request)
+    _ = translate(request)
     slug = request.match_info["slug"]
     form = await request.post()
     now = request.app[CLOCK]()
@@ -187,7 +203,7 @@ async def edit_commune(request: web.Request) -> web.Response:
         async with request.app[SESSIONS]() as session, session.begin():
             current = await session.get(Commune, slug)
             if current is None:
-                raise web.HTTPNotFound(text="Không có xã này.")
+                raise web.HTTPNotFound(text=_("Không có xã này."))
             before = describe(current)
             name, team, timers = _setup_from(request, form, current.team_channel)
             commune = await save_commune(
@@ -197,5 +213,5 @@ async def edit_commune(request: web.Request) -> web.Response:
                 session, actor(request), "commune.edit", slug, now, before=before, after=describe(commune)
             )
     except CommuneError as error:
-        return await commune_view(request, slug, problem=str(error), draft={**_typed(form), "slug": slug})
-    raise with_notice(f"/setup/{slug}", request, "Đã lưu cài đặt của xã. Các hẹn giờ dùng giá trị mới ngay.")
+        return await commune_view(request, slug, problem=problem_text(error, _), draft={**_typed(form), "slug": slug})
+    raise with_notice(f"/setup/{slug}", request, _("Đã lưu cài đặt của xã. Các hẹn giờ dùng giá trị mới ngay."))

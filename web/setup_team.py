@@ -25,11 +25,11 @@ from core.helpdesk.members import (
 from core.helpdesk.villages import VillageError, add_village, remove_village, rename_village, village_of
 from core.privacy import mask
 from models import Commune
-from web.context import CLOCK, DESK, SESSIONS
+from web.context import CLOCK, DESK, SESSIONS, problem_text, translate
 from web.setup import INVITE_DAYS, Form, actor, admin_only, commune_view, local_moment, with_notice
 
-# One change: given the session, the commune, the form, the row's id from the path, who and when;
-# returns what the admin is told.
+# One change: given the session, the request, the commune, the form, the row's id from the path and when;
+# returns what the admin is told (in the page's language, `translate(request)`).
 Change = Callable[[AsyncSession, web.Request, Commune, Form, int, datetime], Awaitable[str]]
 
 
@@ -43,6 +43,7 @@ async def _apply(request: web.Request, change: Change) -> web.Response:
     """Check the role, do one change in one transaction, and go back to the commune's page with a notice;
     a refused change shows the page again with why."""
     admin_only(request)
+    _ = translate(request)
     slug = request.match_info["slug"]
     form = await request.post()
     row = _number(request.match_info.get("id", "0"))
@@ -50,10 +51,10 @@ async def _apply(request: web.Request, change: Change) -> web.Response:
         async with request.app[SESSIONS]() as session, session.begin():
             commune = await session.get(Commune, slug)
             if commune is None:
-                raise web.HTTPNotFound(text="Không có xã này.")
+                raise web.HTTPNotFound(text=_("Không có xã này."))
             notice = await change(session, request, commune, form, row, request.app[CLOCK]())
     except (VillageError, MemberError) as error:
-        return await commune_view(request, slug, problem=str(error))
+        return await commune_view(request, slug, problem=problem_text(error, _))
     raise with_notice(f"/setup/{slug}", request, notice)
 
 
@@ -62,53 +63,61 @@ async def _village_add(
 ) -> str:
     village = await add_village(session, commune.slug, str(form.get("name", "")), now)
     await audit.record(session, actor(request), "village.add", commune.slug, now, after={"name": village.name})
-    return f"Đã thêm thôn {village.name}."
+    _ = translate(request)
+    return _("Đã thêm thôn {village}.").format(village=village.name)
 
 
 async def _village_rename(
     session: AsyncSession, request: web.Request, commune: Commune, form: Form, row: int, now: datetime
 ) -> str:
+    _ = translate(request)
     village = await village_of(session, commune.slug, row)
     if village is None:
-        raise web.HTTPNotFound(text="Không có thôn này.")
+        raise web.HTTPNotFound(text=_("Không có thôn này."))
     old = village.name
     moved = await rename_village(session, village, str(form.get("name", "")))
     after = {"name": village.name, "residents_moved": moved}
     await audit.record(session, actor(request), "village.rename", commune.slug, now, before={"name": old}, after=after)
-    return f"Đã đổi tên thôn {old} thành {village.name} ({moved} người dân theo tên mới)."
+    return _("Đã đổi tên thôn {old} thành {new} ({count} người dân theo tên mới).").format(
+        old=old, new=village.name, count=moved
+    )
 
 
 async def _village_remove(
     session: AsyncSession, request: web.Request, commune: Commune, _form: Form, row: int, now: datetime
 ) -> str:
+    _ = translate(request)
     village = await village_of(session, commune.slug, row)
     if village is None:
-        raise web.HTTPNotFound(text="Không có thôn này.")
+        raise web.HTTPNotFound(text=_("Không có thôn này."))
     name = village.name
     await remove_village(session, village)
     await audit.record(session, actor(request), "village.remove", commune.slug, now, before={"name": name})
-    return f"Đã bỏ thôn {name} khỏi danh sách; người dân vẫn giữ tên thôn họ đã gõ."
+    return _("Đã bỏ thôn {village} khỏi danh sách; người dân vẫn giữ tên thôn họ đã gõ.").format(village=name)
 
 
 async def _member_role(
     session: AsyncSession, request: web.Request, commune: Commune, form: Form, row: int, now: datetime
 ) -> str:
+    _ = translate(request)
     member = await member_of(session, commune.slug, row)
     if member is None:
-        raise web.HTTPNotFound(text="Không có thành viên này.")
+        raise web.HTTPNotFound(text=_("Không có thành viên này."))
     before = {"name": mask(member.name).text, "role": member.role}
     await change_role(session, member, str(form.get("role", "")))
     after = {"name": mask(member.name).text, "role": member.role}
     await audit.record(session, actor(request), "member.role", f"{commune.slug}/{member.id}", now, before, after)
-    return f"{after['name'] or 'Thành viên'} giờ là {ROLE_NAMES[member.role]}."
+    name = after["name"] or _("Thành viên")
+    return _("{member} giờ là {role}.").format(member=name, role=_(ROLE_NAMES[member.role]))
 
 
 async def _member_remove(
     session: AsyncSession, request: web.Request, commune: Commune, _form: Form, row: int, now: datetime
 ) -> str:
+    _ = translate(request)
     member = await member_of(session, commune.slug, row)
     if member is None:
-        raise web.HTTPNotFound(text="Không có thành viên này.")
+        raise web.HTTPNotFound(text=_("Không có thành viên này."))
     before = {"name": mask(member.name).text, "role": member.role, "channel": member.channel}
     target = f"{commune.slug}/{member.id}"
     released = await remove_member(session, member)
@@ -117,18 +126,20 @@ async def _member_remove(
         await enqueue_all(session, await workflow.refresh_card(session, desk, ticket))
     after = {"released_tickets": [t.id for t in released]}
     await audit.record(session, actor(request), "member.remove", target, now, before=before, after=after)
-    return f"Đã bỏ {before['name'] or 'thành viên'} khỏi tổ; {len(released)} yêu cầu họ đang giữ trở về tổ."
+    name = before["name"] or _("thành viên")
+    return _("Đã bỏ {member} khỏi tổ; {count} yêu cầu họ đang giữ trở về tổ.").format(member=name, count=len(released))
 
 
 async def _invite_revoke(
     session: AsyncSession, request: web.Request, commune: Commune, _form: Form, row: int, now: datetime
 ) -> str:
+    _ = translate(request)
     invite = await revoke_invite(session, commune.slug, row, now)
     if invite is None:
-        raise web.HTTPNotFound(text="Không có mã mời nào đang chờ với số này.")
+        raise web.HTTPNotFound(text=_("Không có mã mời nào đang chờ với số này."))
     before = {"invite": invite.id, "role": invite.role}
     await audit.record(session, actor(request), "invite.revoke", commune.slug, now, before=before)
-    return "Đã hủy mã mời; không ai dùng được mã đó nữa."
+    return _("Đã hủy mã mời; không ai dùng được mã đó nữa.")
 
 
 async def village_add(request: web.Request) -> web.Response:
@@ -158,6 +169,7 @@ async def invite_revoke(request: web.Request) -> web.Response:
 async def invite_create(request: web.Request) -> web.Response:
     """Make a one-time code and show it on this answer only (never stored, logged or redirected with)."""
     admin_only(request)
+    _ = translate(request)
     slug = request.match_info["slug"]
     form = await request.post()
     role = str(form.get("role", ""))
@@ -165,11 +177,11 @@ async def invite_create(request: web.Request) -> web.Response:
     valid = timedelta(days=int(days)) if days in {str(d) for d in INVITE_DAYS} else INVITE_VALIDITY
     now = request.app[CLOCK]()
     if role not in ROLE_NAMES:
-        return await commune_view(request, slug, problem="Chọn vai trò cho mã mời.")
+        return await commune_view(request, slug, problem=_("Chọn vai trò cho mã mời."))
     async with request.app[SESSIONS]() as session, session.begin():
         if await session.get(Commune, slug) is None:
-            raise web.HTTPNotFound(text="Không có xã này.")
+            raise web.HTTPNotFound(text=_("Không có xã này."))
         code = await create_invite(session, slug, role, now, valid)
         after = {"role": role, "expires_at": local_moment(now + valid)}
         await audit.record(session, actor(request), "invite.create", slug, now, after=after)
-    return await commune_view(request, slug, invite=(code, ROLE_NAMES[role], local_moment(now + valid)))
+    return await commune_view(request, slug, invite=(code, _(ROLE_NAMES[role]), local_moment(now + valid)))

@@ -18,12 +18,13 @@ from core.access.accounts import ADMIN, can_see_commune, has_role, sees_every_co
 from core.helpdesk.communes import list_communes
 from core.knowledge.editing import NotPending, add_paraphrase, pending_paraphrases, review_paraphrases
 from core.knowledge.faq import Entry, KnowledgeBase
+from core.language.i18n import N_, Translate
 from core.language.matcher import SPECIAL_INTENTS
 from core.privacy import clean_for_storage, mask
 from core.stats.period import Scope
 from core.stats.unanswered import CLARIFIED, NOT_UNDERSTOOD, THUMBS_DOWN, Group, unanswered_groups
 from models import FaqParaphrase
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render, translate
 from web.filters import BadFilter, scope_for
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
@@ -32,7 +33,7 @@ MAX_GROUPS = 50  # each row carries a select of every entry
 SUGGESTED = 5
 MAX_TEXT = 300
 FILTERS = ("from", "to", "commune")
-REASONS = {CLARIFIED: "bot hỏi lại", NOT_UNDERSTOOD: "bot không hiểu", THUMBS_DOWN: "👎"}
+REASONS = {CLARIFIED: N_("bot hỏi lại"), NOT_UNDERSTOOD: N_("bot không hiểu"), THUMBS_DOWN: "👎"}
 DECISIONS = {"approve": True, "reject": False}
 
 
@@ -51,14 +52,15 @@ class Row:
 
 def _admin_only(request: web.Request) -> None:
     if not has_role(request[ACCOUNT], ADMIN):
-        raise web.HTTPForbidden(text="Chỉ quản trị được dạy bot.")
+        _ = translate(request)
+        raise web.HTTPForbidden(text=_("Chỉ quản trị được dạy bot."))
 
 
 def _masked(text: str) -> str:
     return mask(text).text
 
 
-def _row(knowledge: KnowledgeBase, entries: list[Entry], group: Group) -> Row:
+def _row(_: Translate, knowledge: KnowledgeBase, entries: list[Entry], group: Group) -> Row:
     closest = knowledge.matcher.alternatives(group.text, limit=SUGGESTED)
     suggested = [knowledge.entries[i] for i in closest if i in knowledge.entries]
     chosen = {e.id for e in suggested}
@@ -66,16 +68,16 @@ def _row(knowledge: KnowledgeBase, entries: list[Entry], group: Group) -> Row:
         group=group,
         text=_masked(group.text),
         members=tuple((_masked(text), n) for text, n in group.members),
-        reasons=tuple((REASONS.get(reason, reason), n) for reason, n in group.reasons.items()),
+        reasons=tuple((_(REASONS[reason]) if reason in REASONS else reason, n) for reason, n in group.reasons.items()),
         guesses=tuple((knowledge.entries[i].question if i in knowledge.entries else i, n) for i, n in group.intents),
         suggested=tuple(suggested),
         others=tuple(e for e in entries if e.id not in chosen),
     )
 
 
-def _rows(knowledge: KnowledgeBase, groups: list[Group]) -> list[Row]:
+def _rows(_: Translate, knowledge: KnowledgeBase, groups: list[Group]) -> list[Row]:
     entries = sorted((e for e in knowledge.entries.values() if e.id not in SPECIAL_INTENTS), key=lambda e: e.question)
-    return [_row(knowledge, entries, group) for group in groups]
+    return [_row(_, knowledge, entries, group) for group in groups]
 
 
 def _query(scope: Scope) -> str:
@@ -90,16 +92,17 @@ async def unanswered_page(request: web.Request) -> web.Response:
     account = request[ACCOUNT]
     now = request.app[CLOCK]()
     values = {k: v for k, v in request.query.items() if k in FILTERS}
+    _ = translate(request)
     try:
         scope, error = scope_for(account, values, now), None
     except BadFilter as problem:
-        scope, error = scope_for(account, {}, now), str(problem)
+        scope, error = scope_for(account, {}, now), problem.text(_)
     async with request.app[SESSIONS]() as session:
         groups = await unanswered_groups(session, scope, MAX_GROUPS)
         pending = await pending_paraphrases(session)
         communes = [c for c in await list_communes(session) if can_see_commune(account, c.slug)]
     knowledge = request.app[DESK]().knowledge
-    rows = await asyncio.to_thread(_rows, knowledge, groups)
+    rows = await asyncio.to_thread(_rows, _, knowledge, groups)
     notice = pending_notice(request)
     response = render(
         request,
@@ -143,10 +146,13 @@ async def teach(request: web.Request) -> web.Response:
         if added:
             after = {"text": text, "status": "active", "origin": "admin"}
             await audit.record(session, actor, "faq.paraphrase.add", entry_id, now, after=after)
+    _ = translate(request)
     notice = (
-        f"Đã dạy bot: «{text}» → {entry_id}. Bot đang chạy sẽ biết câu này trong vài giây."
+        _("Đã dạy bot: «{text}» → {entry}. Bot đang chạy sẽ biết câu này trong vài giây.").format(
+            text=text, entry=entry_id
+        )
         if added
-        else "Không thêm được: chưa chọn mục, câu quá ngắn, hoặc mục đã có câu này."
+        else _("Không thêm được: chưa chọn mục, câu quá ngắn, hoặc mục đã có câu này.")
     )
     raise _back(request, form, notice)
 
@@ -160,11 +166,12 @@ def _ids(values: list[str]) -> list[int] | None:
 async def review(request: web.Request) -> web.Response:
     """Approve or reject volunteers' "Dạy bot" suggestions, as `bot.py kb approve/reject` does."""
     _admin_only(request)
+    _ = translate(request)
     form = await request.post()
     ids = _ids([str(v) for v in form.getall("id", [])])
     approve = DECISIONS.get(str(form.get("decision", "")))
     if ids is None or approve is None:
-        raise _back(request, form, "Nút không hợp lệ.")
+        raise _back(request, form, _("Nút không hợp lệ."))
     actor = audit.web_actor(request[ACCOUNT].username)
     now = request.app[CLOCK]()
     status, action = ("active", "faq.paraphrase.approve") if approve else ("rejected", "faq.paraphrase.reject")
@@ -174,8 +181,8 @@ async def review(request: web.Request) -> web.Response:
         try:
             changed = await review_paraphrases(session, ids, approve)
         except NotPending:
-            raise _back(request, form, "Câu này không còn chờ duyệt (đã có người duyệt).") from None
+            raise _back(request, form, _("Câu này không còn chờ duyệt (đã có người duyệt).")) from None
         for paraphrase_id, old in before.items():
             await audit.record(session, actor, action, str(paraphrase_id), now, old, {**old, "status": status})
-    done = "Đã duyệt" if approve else "Đã bỏ"
-    raise _back(request, form, f"{done} {changed} câu.")
+    done = _("Đã duyệt {count} câu.") if approve else _("Đã bỏ {count} câu.")
+    raise _back(request, form, done.format(count=changed))

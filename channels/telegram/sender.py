@@ -8,11 +8,12 @@ from functools import partial
 from typing import Any
 
 from telegram import Bot, Message, ReplyParameters
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from channels.telegram.convert import keyboard, split_text
 from core.delivery.sender import Capabilities, RetryLater, Undeliverable
-from core.messages import Outbound
+from core.media.store import MAX_BYTES, DownloadFailed, MediaStore
+from core.messages import Media, Outbound
 
 _MEDIA_METHODS = {"photo": "send_photo", "voice": "send_voice", "audio": "send_audio", "video": "send_video"}
 
@@ -29,9 +30,20 @@ class TelegramSender:
         max_length=4096,
     )
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, media: MediaStore | None = None) -> None:
         self.bot = bot
+        self.media = media
         self._forums: dict[str, bool] = {}
+
+    async def download(self, file_id: str) -> bytes:
+        """A file someone sent the bot (a volunteer's voice note), through getFile."""
+        try:
+            file = await self.bot.get_file(file_id)
+            if file.file_size is not None and file.file_size > MAX_BYTES:
+                raise DownloadFailed(f"{file.file_size} bytes")
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise DownloadFailed(f"Telegram: {error.message}") from error
 
     async def deliver(
         self, chat_id: str, message: Outbound, *, thread_id: int | None = None, skip_parts: int = 0
@@ -50,6 +62,8 @@ class TelegramSender:
             raise Undeliverable(f"Telegram: {error.message}") from error
         except NetworkError as error:
             raise RetryLater(f"Telegram: {error.message}", parts_sent=progress[0]) from error
+        except OSError as error:  # a stored recording missing from the media store
+            raise Undeliverable(f"media store: {error.strerror}") from error
 
     async def edit(self, chat_id: str, message_id: str, message: Outbound) -> None:
         """Replace the text and buttons of a message the bot sent (a ticket's card)."""
@@ -107,7 +121,7 @@ class TelegramSender:
         for media in message.media:
             method = getattr(self.bot, _MEDIA_METHODS.get(media.kind, "send_document"))
             caption = text if text and len(text) <= 1000 and not message.buttons else None
-            parts.append(partial(method, chat_id, media.file_id, caption=caption, **common))
+            parts.append(partial(method, chat_id, self._file(media), caption=caption, **common))
             if caption:
                 text = ""
         chunks = split_text(text) if text else []
@@ -115,6 +129,12 @@ class TelegramSender:
             markup = keyboard(message) if number == len(chunks) else None
             parts.append(partial(self.bot.send_message, chat_id, chunk, reply_markup=markup, **common))
         return parts
+
+    def _file(self, media: Media) -> str | bytes:
+        """Telegram's own file id, or the bytes of a stored recording (uploaded)."""
+        if media.stored and self.media is not None:
+            return self.media.read(media.stored)
+        return media.file_id
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -60,4 +60,4 @@ async def started(
     def receiving() -> AbstractAsyncContextManager[None]:
         return channel.running(webhook_url=settings.webhook_url, secret=settings.webhook_secret)
 
-    yield TelegramSender(channel.bot), receiving
+    yield TelegramSender(channel.bot, ctx.media), receiving

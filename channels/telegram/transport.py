@@ -23,6 +23,7 @@ from telegram.request import HTTPXRequest
 
 from channels.telegram.convert import CHANNEL, to_inbound
 from core.delivery.inbox import Accepted, Inbox
+from core.language.i18n import DEFAULT_LANGUAGE, N_, translator
 from core.messages import TOAST
 from handlers.context import BotContext
 from handlers.router import command_menu, handle
@@ -30,7 +31,7 @@ from handlers.router import command_menu, handle
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/telegram"
 CONNECTION_POOL_SIZE = 8  # the outbox sends at most a few messages at once
-SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
+SORRY = N_("Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé.")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TOAST_LIMIT = 200
 MAX_UPDATE_ID = 2**53
@@ -98,7 +99,7 @@ class TelegramChannel:
         update = Update.de_json(body, self.bot)
         chat = update.effective_chat
         if chat is not None and chat.type == "private":
-            await self.bot.send_message(chat.id, SORRY)
+            await self.bot.send_message(chat.id, translator(DEFAULT_LANGUAGE)(SORRY))  # no database to ask
 
     def add_webhook_route(self, web_app: web.Application, secret: str) -> None:
         """POST /webhooks/telegram: the secret checked in constant time, the update stored, then 200."""

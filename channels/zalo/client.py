@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.delivery.sender import RetryLater, Undeliverable
 from core.delivery.tokens import get_token, release_refresh_lease, replace_tokens, seed_token, take_refresh_lease
+from core.language.i18n import DEFAULT_LANGUAGE, translator
+from core.media.store import MAX_BYTES, DownloadFailed
 from models import ChannelToken
 from models.base import utcnow
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from channels.zalo.setup import ZaloSettings
 
 log = logging.getLogger(__name__)
+_ = translator(DEFAULT_LANGUAGE)  # why a message was not delivered is read by the team, in its chat's language
 
 CHANNEL = "zalo"
 MESSAGE_PATH = "/v3.0/oa/message/cs"
@@ -96,6 +99,21 @@ class ZaloClient:
         )
         return cls(http, sessions, credentials, api_url=settings.api_url, oauth_url=settings.oauth_url)
 
+    async def fetch(self, url: str) -> bytes:
+        """A file a person sent (its attachment URL), at most `MAX_BYTES`; DownloadFailed otherwise."""
+        if not url.startswith(("https://", "http://")):
+            raise DownloadFailed("not a web address")
+        try:
+            async with self._http.get(url, timeout=aiohttp.ClientTimeout(total=30)) as response:
+                if response.status != 200:
+                    raise DownloadFailed(f"HTTP {response.status}")
+                data = await response.content.read(MAX_BYTES + 1)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DownloadFailed(type(error).__name__) from error
+        if len(data) > MAX_BYTES:
+            raise DownloadFailed("too large")
+        return data
+
     async def send(self, recipient_id: str, message_body: dict[str, Any]) -> str | None:
         """Send one CS message; returns Zalo's message id. Raises RetryLater or Undeliverable."""
         body = {"recipient": {"user_id": recipient_id}, "message": message_body}
@@ -116,7 +134,7 @@ class ZaloClient:
                     session, CHANNEL, self._credentials.access_token, self._credentials.refresh_token
                 )
             if row is None:
-                raise Undeliverable("Chưa có access token Zalo (set ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN)")
+                raise Undeliverable(_("Chưa có access token Zalo (set ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN)"))
             token = _Token.of(row)
         if token.expires_at is not None and token.expires_at - EXPIRY_MARGIN <= self._clock():
             return await self._refresh(token.version)
@@ -130,7 +148,7 @@ class ZaloClient:
                 async with self._sessions() as session, session.begin():
                     row = await get_token(session, CHANNEL)
                     if row is None:
-                        raise Undeliverable("Token Zalo đã bị xoá khỏi cơ sở dữ liệu (Zalo token row missing)")
+                        raise Undeliverable(_("Token Zalo đã bị xoá khỏi cơ sở dữ liệu (Zalo token row missing)"))
                     if row.version != stale_version:
                         return _Token.of(row)
                     leased = await take_refresh_lease(session, CHANNEL, stale_version, self._clock(), REFRESH_LEASE)
@@ -155,7 +173,7 @@ class ZaloClient:
                 "Zalo refused the refresh token (error %s); the OA admin must authorise the app again",
                 answer.get("error"),
             )
-            raise Undeliverable(_refusal("Không làm mới được token Zalo (token refresh failed)", answer))
+            raise Undeliverable(_refusal(_("Không làm mới được token Zalo (token refresh failed)"), answer))
         now = self._clock()
         expires_at = _expiry(now, answer.get("expires_in"))
         async with self._sessions() as session, session.begin():
@@ -189,7 +207,8 @@ class ZaloClient:
                     raise Undeliverable(f"Zalo HTTP {response.status}")
                 answer = await response.json(content_type=None)
         except (TimeoutError, aiohttp.ClientError) as error:
-            raise RetryLater(f"Zalo không trả lời (no answer: {type(error).__name__})", SERVER_ERROR_PAUSE) from error
+            reason = _("Zalo không trả lời (no answer: {error})").format(error=type(error).__name__)
+            raise RetryLater(reason, SERVER_ERROR_PAUSE) from error
         except ValueError as error:
             raise RetryLater("Zalo answered with something that is not JSON", SERVER_ERROR_PAUSE) from error
         if not isinstance(answer, dict):
@@ -211,12 +230,14 @@ def _message_id(answer: dict[str, Any]) -> str | None:
         message_id = (answer.get("data") or {}).get("message_id")
         return str(message_id) if message_id else None
     if code == RATE_LIMITED:
-        raise RetryLater("Zalo giới hạn tốc độ (rate limit, Zalo -32)", RATE_LIMIT_PAUSE, throttled=True)
+        raise RetryLater(_("Zalo giới hạn tốc độ (rate limit, Zalo -32)"), RATE_LIMIT_PAUSE, throttled=True)
     if code == OUTSIDE_WINDOW:
-        raise Undeliverable("Người dân ngoài 7 ngày tương tác với OA (outside the 7-day window, Zalo -230)")
+        raise Undeliverable(_("Người dân ngoài 7 ngày tương tác với OA (outside the 7-day window, Zalo -230)"))
     if code in TOKEN_ERRORS:
-        raise Undeliverable(f"Zalo vẫn từ chối access token sau khi làm mới (token refused, Zalo {code})")
-    raise Undeliverable(_refusal("Zalo từ chối tin nhắn (message refused)", answer))
+        raise Undeliverable(
+            _("Zalo vẫn từ chối access token sau khi làm mới (token refused, Zalo {code})").format(code=code)
+        )
+    raise Undeliverable(_refusal(_("Zalo từ chối tin nhắn (message refused)"), answer))
 
 
 def _refusal(summary: str, answer: dict[str, Any]) -> str:

@@ -61,5 +61,5 @@ async def started(
     async with aiohttp.ClientSession() as http:
         client = ZaloClient.from_settings(settings, http, ctx.sessions)
         ZaloChannel(ctx, client, settings.oa_secret_key, settings.app_id).add_route(web_app)
-        yield ZaloSender(client), nullcontext
+        yield ZaloSender(client, ctx.web_url), nullcontext
     log.info("Zalo channel stopped")

@@ -21,6 +21,7 @@ from channels.zalo.client import ZaloClient
 from channels.zalo.convert import CHANNEL, to_inbound
 from channels.zalo.signature import DEFAULT_MAX_AGE, SIGNATURE_HEADER, is_fresh, signature_matches
 from core.delivery.inbox import Accepted
+from core.language.i18n import DEFAULT_LANGUAGE, N_, translator
 from handlers.context import BotContext
 from handlers.router import handle
 from models.base import utcnow
@@ -28,7 +29,7 @@ from models.base import utcnow
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/zalo"
-SORRY = "Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé."
+SORRY = N_("Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn gửi lại sau ít phút giúp mình nhé.")
 _APP_ID = re.compile(rb'"app_id"\s*:\s*"?([0-9A-Za-z_-]{1,64})"?\s*[,}]')
 _TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?([0-9]{1,16})"?\s*[,}]')
 
@@ -111,7 +112,7 @@ class ZaloChannel:
         """Answering failed every time: tell the resident kindly."""
         inbound = to_inbound(body)
         if inbound is not None:
-            await self.client.send(inbound.user_id, {"text": SORRY})
+            await self.client.send(inbound.user_id, {"text": translator(DEFAULT_LANGUAGE)(SORRY)})  # no database
 
 
 def _parse(raw_body: bytes, app_id: str, timestamp: str) -> dict[str, Any] | None:

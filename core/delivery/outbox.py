@@ -30,7 +30,9 @@ def to_body(message: Outbound) -> dict[str, Any]:
     return {
         "text": message.text,
         "buttons": [[[b.label, b.data] for b in row] for row in message.buttons],
-        "media": [asdict(m) for m in message.media],
+        "media": [
+            {k: v for k, v in asdict(m).items() if v or k == "kind"} for m in message.media
+        ],  # unset fields left out
         "reply_to": message.reply_to,
         "action": message.action,
         "first_number": message.first_number,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.language.i18n import N_, TranslatableError
 from core.language.normalize import fold
 from core.messages import Address
 from models import Commune
@@ -20,7 +21,7 @@ MAX_NAME = 128
 MAX_CHAT_ID = 64
 
 
-class CommuneError(ValueError):
+class CommuneError(TranslatableError):
     """A commune setting that cannot be saved (the message says why, for the person typing)."""
 
 
@@ -41,11 +42,11 @@ class Timers:
 
 # Each timer's label for people and the values it may take.
 TIMER_LIMITS: dict[str, tuple[str, int, int]] = {
-    "remind_after_minutes": ("Nhắc tổ sau (phút)", 1, 24 * 60),
-    "escalate_after_minutes": ("Chuyển cán bộ sau (phút)", 1, 7 * 24 * 60),
-    "autoclose_after_hours": ("Tự đóng sau (giờ)", 1, 30 * 24),
-    "duty_start_hour": ("Giờ bắt đầu trực", 0, 23),
-    "duty_end_hour": ("Giờ kết thúc trực", 1, 24),
+    "remind_after_minutes": (N_("Nhắc tổ sau (phút)"), 1, 24 * 60),
+    "escalate_after_minutes": (N_("Chuyển cán bộ sau (phút)"), 1, 7 * 24 * 60),
+    "autoclose_after_hours": (N_("Tự đóng sau (giờ)"), 1, 30 * 24),
+    "duty_start_hour": (N_("Giờ bắt đầu trực"), 0, 23),
+    "duty_end_hour": (N_("Giờ kết thúc trực"), 1, 24),
 }
 
 
@@ -55,7 +56,8 @@ def read_timers(values: Mapping[str, str]) -> Timers:
     for name, (label, low, high) in TIMER_LIMITS.items():
         text = values.get(name, "").strip()
         if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-            raise CommuneError(f"{label}: cần một số nguyên từ {low} đến {high}.")
+            message = N_("{label}: cần một số nguyên từ {low} đến {high}.")
+            raise CommuneError(message, label=label, low=low, high=high, msgids=("label",))
         numbers[name] = int(text)
     return check_timers(Timers(**numbers))
 
@@ -63,9 +65,9 @@ def read_timers(values: Mapping[str, str]) -> Timers:
 def check_timers(timers: Timers) -> Timers:
     """The timers when they make sense together; CommuneError otherwise."""
     if timers.escalate_after_minutes <= timers.remind_after_minutes:
-        raise CommuneError("Thời gian chuyển cán bộ phải dài hơn thời gian nhắc tổ.")
+        raise CommuneError(N_("Thời gian chuyển cán bộ phải dài hơn thời gian nhắc tổ."))
     if timers.duty_start_hour >= timers.duty_end_hour:
-        raise CommuneError("Giờ bắt đầu trực phải sớm hơn giờ kết thúc trực.")
+        raise CommuneError(N_("Giờ bắt đầu trực phải sớm hơn giờ kết thúc trực."))
     return timers
 
 
@@ -75,9 +77,9 @@ def team_address(channel: str, chat_id: str, channels: Collection[str]) -> Addre
     if not channel and not chat_id:
         return None
     if channel not in channels:
-        raise CommuneError("Địa chỉ tổ: chọn một kênh đang chạy trên máy chủ này.")
+        raise CommuneError(N_("Địa chỉ tổ: chọn một kênh đang chạy trên máy chủ này."))
     if not chat_id.lstrip("-").isalnum() or not chat_id.isascii() or len(chat_id) > MAX_CHAT_ID:
-        raise CommuneError("Địa chỉ tổ: mã nhóm chat chỉ gồm chữ, số và dấu trừ ở đầu, ví dụ -100123.")
+        raise CommuneError(N_("Địa chỉ tổ: mã nhóm chat chỉ gồm chữ, số và dấu trừ ở đầu, ví dụ -100123."))
     return Address(channel, chat_id, group=True)
 
 
@@ -95,11 +97,11 @@ async def list_communes(session: AsyncSession) -> list[Commune]:
 
 async def _check(session: AsyncSession, slug: str, name: str, team: Address | None, *, new: bool) -> None:
     if not SLUG.fullmatch(slug):
-        raise CommuneError("Mã xã: 1–40 ký tự chữ thường không dấu, số hoặc gạch ngang, ví dụ thuong-trach.")
+        raise CommuneError(N_("Mã xã: 1–40 ký tự chữ thường không dấu, số hoặc gạch ngang, ví dụ thuong-trach."))
     if not name or len(name) > MAX_NAME:
-        raise CommuneError(f"Tên xã: cần từ 1 đến {MAX_NAME} ký tự.")
+        raise CommuneError(N_("Tên xã: cần từ 1 đến {limit} ký tự."), limit=MAX_NAME)
     if new and await session.get(Commune, slug) is not None:
-        raise CommuneError(f"Đã có xã mã '{slug}'.")
+        raise CommuneError(N_("Đã có xã mã '{slug}'."), slug=slug)
     if team is not None:
         other = await session.scalar(
             select(Commune.name).where(
@@ -107,7 +109,7 @@ async def _check(session: AsyncSession, slug: str, name: str, team: Address | No
             )
         )
         if other is not None:
-            raise CommuneError(f"Nhóm chat này đã là địa chỉ tổ của xã {other}.")
+            raise CommuneError(N_("Nhóm chat này đã là địa chỉ tổ của xã {commune}."), commune=other)
 
 
 async def save_commune(

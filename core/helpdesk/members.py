@@ -10,12 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.helpdesk.tickets import CLAIMED, CLOSED, NEW
+from core.language.i18n import N_, TranslatableError
 from core.messages import Address
 from models import Commune, Invite, Member, Ticket, TicketEvent, WebAccount
 from models.base import as_utc
 
 ROLES = ("volunteer", "officer", "admin")
-ROLE_NAMES = {"volunteer": "tình nguyện viên", "officer": "cán bộ", "admin": "quản trị"}
+ROLE_NAMES = {"volunteer": N_("tình nguyện viên"), "officer": N_("cán bộ"), "admin": N_("quản trị")}
 WEB = "web"  # the identity of a dashboard account's membership: it acts in the web inbox, is never messaged
 INVITE_VALIDITY = timedelta(days=7)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
@@ -103,20 +104,23 @@ async def member_of(session: AsyncSession, commune: str, member_id: int) -> Memb
     return member if member is not None and member.commune == commune else None
 
 
-class MemberError(ValueError):
+class MemberError(TranslatableError):
     """A change to a member that is not allowed (the message says why)."""
 
 
 def _chat_member(member: Member) -> None:
     if member.channel == WEB:
-        raise MemberError("Thành viên này là một tài khoản trang quản trị: vai trò của họ theo tài khoản đăng nhập.")
+        raise MemberError(
+            N_("Thành viên này là một tài khoản trang quản trị: vai trò của họ theo tài khoản đăng nhập.")
+        )
 
 
 async def change_role(session: AsyncSession, member: Member, role: str) -> None:
     """Give a chat member another role in their commune (a dashboard membership follows its account)."""
     _chat_member(member)
     if role not in ROLES:
-        raise MemberError(f"Vai trò phải là một trong: {', '.join(ROLE_NAMES[r] for r in ROLES)}.")
+        roles = ", ".join(ROLE_NAMES[r] for r in ROLES)
+        raise MemberError(N_("Vai trò phải là một trong: {roles}."), roles=roles)
     member.role = role
     await session.flush()
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.language.i18n import DEFAULT_LANGUAGE
 from models import User
 from models.base import as_utc, utcnow
 
@@ -30,3 +31,10 @@ async def get_or_create_user(session: AsyncSession, channel: str, external_id: s
     if user.last_seen_at is None or as_utc(user.last_seen_at) < now - LAST_SEEN_PRECISION:
         user.last_seen_at = now
     return user
+
+
+async def language_of(session: AsyncSession, channel: str, external_id: str) -> str:
+    """The language a person chose in their private chat with the bot (Vietnamese for one it has not
+    met, such as a team member who has only written in the team chat)."""
+    query = select(User.language).where(User.channel == channel, User.external_id == external_id)
+    return await session.scalar(query) or DEFAULT_LANGUAGE

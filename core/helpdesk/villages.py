@@ -9,13 +9,14 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.language.i18n import N_, TranslatableError
 from core.language.normalize import fold
 from models import User, Village
 
 MAX_NAME = 128
 
 
-class VillageError(ValueError):
+class VillageError(TranslatableError):
     """A village name that cannot be saved (the message says why, for the person typing)."""
 
 
@@ -26,7 +27,7 @@ def _key(name: str) -> str:
 def _clean(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned or len(cleaned) > MAX_NAME:
-        raise VillageError(f"Tên thôn: cần từ 1 đến {MAX_NAME} ký tự.")
+        raise VillageError(N_("Tên thôn: cần từ 1 đến {limit} ký tự."), limit=MAX_NAME)
     return cleaned
 
 
@@ -70,7 +71,7 @@ async def village_of(session: AsyncSession, commune: str, village_id: int) -> Vi
 async def _unique(session: AsyncSession, commune: str, name: str, keep_id: int | None = None) -> None:
     for other in await villages_of(session, commune):
         if other.id != keep_id and _key(other.name) == _key(name):
-            raise VillageError(f"Xã này đã có thôn '{other.name}'.")
+            raise VillageError(N_("Xã này đã có thôn '{village}'."), village=other.name)
 
 
 async def add_village(session: AsyncSession, commune: str, name: str, now: datetime) -> Village:

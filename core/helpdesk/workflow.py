@@ -44,28 +44,35 @@ from core.helpdesk.tickets import (
 from core.helpdesk.tickets import claim as claim_ticket
 from core.helpdesk.tickets import close as close_ticket
 from core.helpdesk.tickets import hand_to_officers as mark_for_officers
+from core.helpdesk.users import language_of
 from core.knowledge.editing import add_pending_paraphrase
 from core.knowledge.faq import KnowledgeBase
-from core.language.i18n import Translate, translator
+from core.language.i18n import DEFAULT_LANGUAGE, N_, Translate, Translator, translator
+from core.media.store import Download, MediaStore
 from core.messages import ANCHOR, EDIT, NOTICE, RELAY, Address, Button, Media, Outbound, Outgoing
 from core.payloads import pack
-from core.privacy import mask
+from core.privacy import mask, masks_in_language
 from models import Commune, Member, Ticket, User
 
-REFUSED = (
+REFUSED = N_(
     "Không làm được: yêu cầu này không thuộc xã của bạn hoặc đang do người khác nhận. "
     "Nếu bạn chưa là thành viên tổ hỗ trợ, xin mã mời từ quản trị xã rồi nhắn riêng cho bot: /join MÃ"
 )
+INVALID_BUTTON = N_("Nút không hợp lệ.")
+CLOSED_NOTICE = N_("Yêu cầu #{id} đã đóng.")
+FILES_NOT_CARRIED = N_("⚠️ Ảnh/ghi âm chưa chuyển được sang kênh của người dân; hãy nhắn bằng chữ.")
 RATE_PREFIX = "rt"
 THREAD_PREFIX = "ticket:"
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: an identity on a channel (a member is looked up in the ticket's commune)."""
+    """Who acts: an identity on a channel (a member is looked up in the ticket's commune), and the
+    language they are told the result in."""
 
     channel: str
     external_id: str
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class Desk:
     capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
     web_url: str = ""
     link_key: bytes = field(default=b"", repr=False)
+    media: MediaStore | None = None  # where recordings are kept (None: the glossary takes text only)
+    downloads: Mapping[str, Download] = field(default_factory=dict)  # each channel's way to fetch a sent file
 
     def channel_label(self, channel: str) -> str:
         capabilities = self.capabilities.get(channel)
@@ -146,9 +155,9 @@ async def open_request(
     team = team_of(ticket)
     if team is None:
         return Opened(ticket, commune, [])
-    card = cards.card(
-        ticket, [event], desk.knowledge, _commune_name(commune, ticket), desk.channel_label(ticket.channel)
-    )
+    _ = cards.TEAM
+    name = _commune_name(_, commune, ticket)
+    card = cards.card(_, ticket, [event], desk.knowledge, name, desk.channel_label(ticket.channel))
     outgoing = [Outgoing(team, card, purpose=ANCHOR, thread=thread_of(ticket.id), topic=cards.topic_title(ticket))]
     if media:
         outgoing.append(Outgoing(team, _team_post(desk, ticket, team, "", media), RELAY, thread_of(ticket.id)))
@@ -173,14 +182,19 @@ async def claim(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int)
     if isinstance(found, Done):
         return found
     ticket, member = found
+    _ = translator(actor.language)
     if await claim_ticket(session, ticket.id, member, desk.clock()):
-        text = f"✋ {cards.member_label(member)} đã nhận #{ticket.id}. Trả lời tin này để nhắn người dân."
+        text = cards.team_text(
+            N_("✋ {member} đã nhận #{number}. Trả lời tin này để nhắn người dân."),
+            member=cards.member_label(member),
+            number=ticket.id,
+        )
         outgoing = [*_to_team(ticket, text), *await refresh_card(session, desk, ticket)]
-        return Done(f"Bạn đã nhận #{ticket.id}.", outgoing)
+        return Done(_("Bạn đã nhận #{number}.").format(number=ticket.id), outgoing)
     if ticket.assignee_id == member.id:
-        return Done(f"Bạn đang nhận #{ticket.id}.")
+        return Done(_("Bạn đang nhận #{number}.").format(number=ticket.id))
     holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
-    return Done(f"#{ticket.id} đã có {cards.member_label(holder)} nhận.")
+    return Done(_("#{number} đã có {member} nhận.").format(number=ticket.id, member=cards.member_label(holder, _)))
 
 
 async def reply(
@@ -195,7 +209,7 @@ async def reply(
 
     Files reach the resident as files only when their channel can carry them (they came from it);
     otherwise the member is asked to write instead. An empty notice means all went through."""
-    closed_notice = "#{id} đã đóng; tin này không được gửi."
+    closed_notice = N_("#{id} đã đóng; tin này không được gửi.")
     found = await _authorised(session, desk, actor, ticket_id, ACT_REPLY, closed_notice=closed_notice)
     if isinstance(found, Done):
         return found
@@ -204,17 +218,18 @@ async def reply(
     if ticket.assignee_id is None:
         await claim_ticket(session, ticket.id, member, now)
     carried, note = media, ""
+    _ = translator(ticket.language)  # the resident's
     if media and not desk.carries_files(ticket.channel, actor.channel, media):
-        carried, note = (), "\n(Cán bộ có gửi ảnh/ghi âm; kênh này chưa nhận được, cán bộ sẽ nhắn bằng chữ.)"
-    _ = translator(ticket.language)
+        carried, note = (), "\n" + _("(Cán bộ có gửi ảnh/ghi âm; kênh này chưa nhận được, cán bộ sẽ nhắn bằng chữ.)")
     masked = mask(text).text
     header = _("🙋 Cán bộ {name}:").format(name=mask(member.name).text or _("tổ hỗ trợ"))
-    outgoing = await _to_resident(session, ticket, Outbound(f"{header} {masked}{note}".strip(), media=carried))
+    to_resident = f"{header} {masks_in_language(masked, _)}{note}".strip()
+    outgoing = await _to_resident(session, ticket, Outbound(to_resident, media=carried))
     attachments = [{"kind": m.kind} for m in media]
     add_event(session, ticket, "member", masked, now, member_id=member.id, attachments=attachments)
     await record_member_reply(session, ticket, now)
     outgoing += await refresh_card(session, desk, ticket)
-    notice = "⚠️ Ảnh/ghi âm chưa chuyển được sang kênh của người dân; hãy nhắn bằng chữ." if note else ""
+    notice = translator(actor.language)(FILES_NOT_CARRIED) if note else ""
     return Done(notice, outgoing)
 
 
@@ -225,16 +240,18 @@ async def send_model_answer(session: AsyncSession, desk: Desk, actor: Actor, tic
     if isinstance(found, Done):
         return found
     ticket, member = found
+    _ = translator(actor.language)
     entry = desk.knowledge.in_language(ticket.language).entries.get(entry_id)
     if entry is None:
-        return Done("Nút không hợp lệ.")
+        return Done(_(INVALID_BUTTON))
     now = desk.clock()
     outgoing = await _to_resident(session, ticket, Outbound(f"{entry.answer}\n\n{entry.source}".strip()))
     question = desk.knowledge.entries[entry_id].question  # the team reads the Vietnamese wording
-    add_event(session, ticket, "member", f"[câu trả lời mẫu: {question}]", now, member_id=member.id)
+    event = cards.team_text(N_("[câu trả lời mẫu: {question}]"), question=question)
+    add_event(session, ticket, "member", event, now, member_id=member.id)
     await record_member_reply(session, ticket, now)
     outgoing += await refresh_card(session, desk, ticket)
-    return Done(f"Đã gửi câu trả lời mẫu cho #{ticket.id}.", outgoing)
+    return Done(_("Đã gửi câu trả lời mẫu cho #{number}.").format(number=ticket.id), outgoing)
 
 
 async def teach(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int, entry_id: str) -> Done:
@@ -244,11 +261,12 @@ async def teach(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int,
     if isinstance(found, Done):
         return found
     ticket, _member = found
+    _ = translator(actor.language)
     if not valid:
-        return Done("Nút không hợp lệ.")
+        return Done(_(INVALID_BUTTON))
     if await add_pending_paraphrase(session, entry_id, ticket.summary):
-        return Done("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học.")
-    return Done("Câu này đã có, hoặc quá ngắn để học.")
+        return Done(_("Cảm ơn! Câu hỏi chờ quản trị duyệt rồi bot sẽ học."))
+    return Done(_("Câu này đã có, hoặc quá ngắn để học."))
 
 
 async def hand_to_officers(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
@@ -257,13 +275,15 @@ async def hand_to_officers(session: AsyncSession, desk: Desk, actor: Actor, tick
     if isinstance(found, Done):
         return found
     ticket, member = found
+    _ = translator(actor.language)
     now = desk.clock()
     if not await mark_for_officers(session, ticket, now):
-        return Done(f"#{ticket.id} đã ở chỗ công an xã.")
-    add_event(session, ticket, "system", f"chuyển công an ({cards.member_label(member)})", now)
-    outgoing = await notify_officers(session, ticket, f"👮 #{ticket.id} được chuyển cho công an xã.")
+        return Done(_("#{number} đã ở chỗ công an xã.").format(number=ticket.id))
+    event = cards.team_text(N_("chuyển công an ({member})"), member=cards.member_label(member))
+    add_event(session, ticket, "system", event, now)
+    outgoing = await notify_officers(session, ticket, N_("👮 #{number} được chuyển cho công an xã."), number=ticket.id)
     outgoing += await refresh_card(session, desk, ticket)
-    return Done(f"Đã chuyển #{ticket.id} cho công an xã.", outgoing)
+    return Done(_("Đã chuyển #{number} cho công an xã.").format(number=ticket.id), outgoing)
 
 
 async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Done:
@@ -272,19 +292,21 @@ async def close(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int)
     if isinstance(found, Done):
         return found
     ticket, member = found
+    _ = translator(actor.language)
     closed = await close_ticket(session, ticket.id, desk.clock(), "closed")
     if closed is None:
-        return Done(f"#{ticket.id} đã đóng rồi.")
-    outgoing = [*_to_team(closed, f"✅ #{closed.id} đã đóng ({cards.member_label(member)}).")]
+        return Done(_("#{number} đã đóng rồi.").format(number=ticket.id))
+    text = cards.team_text(N_("✅ #{number} đã đóng ({member})."), number=closed.id, member=cards.member_label(member))
+    outgoing = [*_to_team(closed, text)]
     outgoing += await refresh_card(session, desk, closed)
     outgoing += await _to_resident(session, closed, rating_request(translator(closed.language), closed))
-    return Done(f"Đã đóng #{closed.id}.", outgoing)
+    return Done(_("Đã đóng #{number}.").format(number=closed.id), outgoing)
 
 
 async def view(session: AsyncSession, desk: Desk, actor: Actor, ticket_id: int) -> Outbound | None:
-    """The ticket's card for a member allowed to see it, else None."""
+    """The ticket's card for a member allowed to see it (in their language), else None."""
     ticket = await permitted(session, actor, ticket_id, ACT_VIEW)
-    return await render_card(session, desk, ticket) if ticket is not None else None
+    return await render_card(session, desk, ticket, translator(actor.language)) if ticket is not None else None
 
 
 async def permitted(session: AsyncSession, actor: Actor, ticket_id: int, action: str) -> Ticket | None:
@@ -305,14 +327,14 @@ def rating_request(_: Translate, ticket: Ticket) -> Outbound:
     )
 
 
-async def render_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> Outbound:
-    """The ticket's card as it stands now."""
+async def render_card(session: AsyncSession, desk: Desk, ticket: Ticket, _: Translator = cards.TEAM) -> Outbound:
+    """The ticket's card as it stands now (in the team chat's language unless another is given)."""
     holder = await session.get(Member, ticket.assignee_id) if ticket.assignee_id else None
     commune = await session.get(Commune, ticket.commune) if ticket.commune else None
     conversation = await events(session, ticket.id)
-    assignee = cards.member_label(holder) if holder else ""
-    name = _commune_name(commune, ticket)
-    return cards.card(ticket, conversation, desk.knowledge, name, desk.channel_label(ticket.channel), assignee)
+    assignee = cards.member_label(holder, _) if holder else ""
+    name = _commune_name(_, commune, ticket)
+    return cards.card(_, ticket, conversation, desk.knowledge, name, desk.channel_label(ticket.channel), assignee)
 
 
 async def refresh_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> list[Outgoing]:
@@ -325,12 +347,17 @@ async def refresh_card(session: AsyncSession, desk: Desk, ticket: Ticket) -> lis
     return [Outgoing(team, await render_card(session, desk, ticket), purpose=EDIT, thread=thread_of(ticket.id))]
 
 
-async def notify_officers(session: AsyncSession, ticket: Ticket, text: str, admins: bool = False) -> list[Outgoing]:
-    """Tell the team chat, and each officer (and admin) of the commune in private."""
-    outgoing = _to_team(ticket, text)
+async def notify_officers(
+    session: AsyncSession, ticket: Ticket, message: str, *, admins: bool = False, **values: object
+) -> list[Outgoing]:
+    """Tell the team chat, and each officer (and admin) of the commune in private in their language;
+    `message` is a msgid, formatted with `values`."""
+    outgoing = _to_team(ticket, cards.team_text(message, **values))
     roles = ("officer", "admin") if admins else ("officer",)
     for member in await members_with_role(session, ticket.commune, roles) if ticket.commune else []:
-        body = Outbound(f"{text}\n{ticket.summary[:200]}", buttons=cards.actions(ticket.id))
+        _ = translator(await language_of(session, member.channel, member.external_id))
+        text = _(message).format(**values)
+        body = Outbound(f"{text}\n{ticket.summary[:200]}", buttons=cards.actions(_, ticket.id))
         outgoing.append(Outgoing(Address(member.channel, member.external_id), body, NOTICE, thread_of(ticket.id)))
     return outgoing
 
@@ -366,7 +393,11 @@ async def _remind_unclaimed(
     for ticket_id in ids:
         ticket = await session.get(Ticket, ticket_id)
         if ticket is not None:
-            text = f"⏰ #{ticket_id} chưa ai nhận sau {commune.remind_after_minutes} phút. Bấm ✋ Nhận trên thẻ."
+            text = cards.team_text(
+                N_("⏰ #{number} chưa ai nhận sau {minutes} phút. Bấm ✋ Nhận trên thẻ."),
+                number=ticket_id,
+                minutes=commune.remind_after_minutes,
+            )
             outgoing += _to_team(ticket, text)
     return len(ids), outgoing
 
@@ -388,8 +419,8 @@ async def _hand_over_unanswered(
     for ticket_id in ids:
         ticket = await session.get(Ticket, ticket_id)
         if ticket is not None:
-            text = f"⚠️ #{ticket_id} chưa được trả lời sau {hours:g} giờ: đã chuyển công an xã và báo quản trị."
-            outgoing += await notify_officers(session, ticket, text, admins=True)
+            text = N_("⚠️ #{number} chưa được trả lời sau {hours:g} giờ: đã chuyển công an xã và báo quản trị.")
+            outgoing += await notify_officers(session, ticket, text, admins=True, number=ticket_id, hours=hours)
             outgoing += await refresh_card(session, desk, ticket)
     return len(ids), outgoing
 
@@ -412,7 +443,10 @@ async def _close_silent(
         message = Outbound(notice.format(number=ticket_id, days=days) + "\n\n" + rating.text, buttons=rating.buttons)
         outgoing += await _to_resident(session, ticket, message)
         outgoing += await refresh_card(session, desk, ticket)
-        outgoing += _to_team(ticket, f"🔒 #{ticket_id} tự đóng: người dân im lặng {days:g} ngày.")
+        text = cards.team_text(
+            N_("🔒 #{number} tự đóng: người dân im lặng {days:g} ngày."), number=ticket_id, days=days
+        )
+        outgoing += _to_team(ticket, text)
     return len(ids), outgoing
 
 
@@ -425,14 +459,24 @@ async def on_delivery_failure(session: AsyncSession, thread: str | None, to: Add
         return []
     team = team_of(ticket)
     if team is not None and (to.channel, to.chat_id) == (team.channel, team.chat_id):
-        ticket.delivery_problem = f"tổ hỗ trợ chưa nhận được thẻ/tin ({reason})"
-        text = f"⚠️ #{ticket.id}: không gửi được vào nhóm tổ hỗ trợ ({reason}). Xem: /ticket {ticket.id}"
+        ticket.delivery_problem = cards.team_text(N_("tổ hỗ trợ chưa nhận được thẻ/tin ({reason})"), reason=reason)
+        text = N_("⚠️ #{number}: không gửi được vào nhóm tổ hỗ trợ ({reason}). Xem: /ticket {number}")
         admins = await members_with_role(session, ticket.commune, ("admin",)) if ticket.commune else []
-        return [Outgoing(Address(m.channel, m.external_id), Outbound(text), NOTICE) for m in admins]
+        told = []
+        for admin in admins:
+            _ = translator(await language_of(session, admin.channel, admin.external_id))
+            notice = Outbound(_(text).format(number=ticket.id, reason=reason))
+            told.append(Outgoing(Address(admin.channel, admin.external_id), notice, NOTICE))
+        return told
     if to.group:
         return []  # a private notice to an officer or admin: nobody else to tell
     ticket.delivery_problem = reason
-    return _to_team(ticket, f"⚠️ #{ticket.id}: tin nhắn chưa tới được người dân ({reason}). Hãy liên hệ cách khác.")
+    text = cards.team_text(
+        N_("⚠️ #{number}: tin nhắn chưa tới được người dân ({reason}). Hãy liên hệ cách khác."),
+        number=ticket.id,
+        reason=reason,
+    )
+    return _to_team(ticket, text)
 
 
 async def on_requeued(session: AsyncSession, threads: list[str | None]) -> list[Outgoing]:
@@ -443,7 +487,10 @@ async def on_requeued(session: AsyncSession, threads: list[str | None]) -> list[
         if ticket is None or ticket.delivery_problem is None:
             continue
         ticket.delivery_problem = None
-        outgoing += _to_team(ticket, f"🔁 #{ticket.id}: tin nhắn chưa tới được người dân đang được gửi lại.")
+        text = cards.team_text(
+            N_("🔁 #{number}: tin nhắn chưa tới được người dân đang được gửi lại."), number=ticket.id
+        )
+        outgoing += _to_team(ticket, text)
     return outgoing
 
 
@@ -456,18 +503,20 @@ async def _authorised(
     *,
     take: bool = True,
     closed_ok: bool = False,
-    closed_notice: str = "Yêu cầu #{id} đã đóng.",
+    closed_notice: str = CLOSED_NOTICE,
 ) -> tuple[Ticket, Member] | Done:
     """The ticket and the actor's membership when the rule lets them act (a volunteer acting on an
-    unclaimed ticket takes it, when `take`); otherwise the one refusal, which reveals nothing."""
+    unclaimed ticket takes it, when `take`); otherwise the one refusal, which reveals nothing.
+    `closed_notice` is a msgid with an `{id}`."""
+    _ = translator(actor.language)
     ticket = await session.get(Ticket, ticket_id)
     member = await _member_for(session, actor, ticket) if ticket is not None else None
     if ticket is None or member is None or not can_act(member, ticket, action):
-        return Done(REFUSED)
+        return Done(_(REFUSED))
     if ticket.status == CLOSED and not closed_ok:
-        return Done(closed_notice.format(id=ticket.id))
+        return Done(_(closed_notice).format(id=ticket.id))
     if take and not await take_for(session, member, ticket, action, desk.clock()):
-        return Done(REFUSED)
+        return Done(_(REFUSED))
     return ticket, member
 
 
@@ -500,5 +549,5 @@ def _team_post(desk: Desk, ticket: Ticket, team: Address, text: str, media: tupl
     return Outbound("\n".join([cards.relay(ticket, text), *links]))
 
 
-def _commune_name(commune: Commune | None, ticket: Ticket) -> str:
-    return commune.name if commune is not None else (ticket.commune or "chưa rõ")
+def _commune_name(_: Translate, commune: Commune | None, ticket: Ticket) -> str:
+    return commune.name if commune is not None else (ticket.commune or _("chưa rõ"))

@@ -19,7 +19,7 @@ from core.knowledge.versions import mark_changed
 from core.language.bilingual import ENGLISH, VIETNAMESE, BilingualMatcher
 from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher
 from core.language.normalize import YAML_LOADER, Lexicon
-from models import FaqCategory, FaqEntry, FaqParaphrase, GlossaryTerm
+from models import FaqCategory, FaqEntry, FaqParaphrase, FaqVoiceAnswer, GlossaryTerm
 from models.base import utcnow
 
 FAQ_FILE = "faq.yaml"
@@ -64,6 +64,11 @@ class KnowledgeBase:
     glossary: Glossary
     english: dict[str, Entry] = field(default_factory=dict)
     matching: MatchingData | None = None  # what the matcher was built from (for previews of an edit)
+    voices: dict[tuple[str, str], str] = field(default_factory=dict)  # (entry, language) -> recording's media key
+
+    def voice_answer(self, entry_id: str, language: str) -> str | None:
+        """The recorded voice answer of an entry in a language (Vietnamese's for languages without one)."""
+        return self.voices.get((entry_id, language)) or self.voices.get((entry_id, VIETNAMESE))
 
     def in_language(self, language: str) -> KnowledgeBase:
         """The knowledge as a resident reading `language` sees it: for English, the entries and
@@ -219,6 +224,7 @@ async def import_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
         ) or GlossaryTerm(term=item["term"], lang=lang)
         term.aliases = list(item.get("aliases", []))
         term.explanation = item["explanation"].strip()
+        term.explanation_en = str(item.get("explanation_en", "")).strip()
         term.source = item.get("source", "")
         term.verified = bool(item.get("verified", True))
         term.reviewed_on = _as_date(item.get("reviewed"))
@@ -265,6 +271,7 @@ async def export_knowledge(session: AsyncSession, directory: Path) -> ImportRepo
             "term": t.term,
             "aliases": list(t.aliases),
             "explanation": t.explanation,
+            "explanation_en": t.explanation_en,
             "lang": t.lang,
             "source": t.source,
             "verified": t.verified,
@@ -339,9 +346,10 @@ async def load_knowledge(session: AsyncSession, data: MatchingData) -> Knowledge
         Category(c.id, c.title, tuple(e.id for e in rows if e.category_id == c.id), c.title_en) for c in category_rows
     )
     glossary = await load_glossary(session)
+    voices = {(v.entry_id, v.lang): v.audio for v in await session.scalars(select(FaqVoiceAnswer))}
     # Training can take seconds: in a thread, so a running bot keeps answering with its current FAQ meanwhile.
     matcher = await asyncio.to_thread(build_matcher, intents, data, english_intents)
-    return KnowledgeBase(entries, categories, tuple(intents), matcher, glossary, english, data)
+    return KnowledgeBase(entries, categories, tuple(intents), matcher, glossary, english, data, voices)
 
 
 def preview_matcher(knowledge: KnowledgeBase, edited: IntentTexts) -> Matcher:

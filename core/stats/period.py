@@ -10,12 +10,14 @@ from sqlalchemy import ColumnElement, Date, cast, func, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.language.i18n import N_, TranslatableError
+
 LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 MAX_DAYS = 3 * 366
 
 
-class PeriodError(ValueError):
-    """A period that cannot be computed (the message says why)."""
+class PeriodError(TranslatableError):
+    """A period that cannot be computed (the message says why; `text(_)` in the reader's language)."""
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,9 @@ class Scope:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise PeriodError("Ngày kết thúc trước ngày bắt đầu.")
+            raise PeriodError(N_("Ngày kết thúc trước ngày bắt đầu."))
         if (self.end - self.start).days >= MAX_DAYS:
-            raise PeriodError(f"Khoảng thời gian dài quá {MAX_DAYS} ngày.")
+            raise PeriodError(N_("Khoảng thời gian dài quá {days} ngày."), days=MAX_DAYS)
 
     @property
     def since(self) -> datetime:
