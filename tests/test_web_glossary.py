@@ -10,6 +10,7 @@ import aiohttp
 from sqlalchemy import select
 from yarl import URL
 
+from channels.zalo.sender import render
 from core.helpdesk.communes import save_commune
 from core.helpdesk.members import create_invite, redeem_invite
 from core.knowledge.glossary_entries import propose
@@ -162,3 +163,38 @@ async def test_rejected_entries_stay_private_and_stats_count_lookups(bot: BotCon
     async with web_client(bot) as volunteer:
         assert await log_in(volunteer, "tnv") == 303
         assert (await volunteer.get("/glossary")).status == 403
+
+
+async def test_a_terms_picture_is_uploaded_public_and_sent_with_its_explanation(
+    bot: BotContext, tmp_path: Path
+) -> None:
+    bot.media = MediaStore(tmp_path / "media")
+    await make_account(bot.sessions, "quantri", "admin")
+    picture = b"\x89PNG\r\n\x1a\n" + b"placeholder-picture" * 4
+    async with bot.sessions() as session:
+        term = await session.scalar(select(GlossaryTerm).where(GlossaryTerm.term == "NFC"))
+        assert term is not None
+    async with web_client(bot) as client:
+        assert await log_in(client, "quantri") == 303
+        csrf = csrf_of(await (await client.get("/glossary")).text())
+        for data, expected in [(b"not a picture", "JPEG hoặc PNG"), (picture, "Đã gắn ảnh")]:
+            form = aiohttp.FormData()
+            form.add_field("csrf", csrf)
+            form.add_field("term", str(term.id))
+            form.add_field("picture", data, filename="nfc.png", content_type="image/png")
+            assert expected in await (await client.post("/glossary/pictures", data=form)).text()
+    async with bot.sessions() as session:
+        saved = await session.get(GlossaryTerm, term.id)
+        assert saved is not None and saved.picture is not None
+        key = saved.picture
+    async with web_client(bot) as anonymous:
+        served = await anonymous.get(f"/media/{key}")
+        assert served.status == 200 and served.content_type == "image/png" and await served.read() == picture
+    await bot.reload_knowledge()
+    [reply] = await handle(bot, Inbound("shell", "resident-2", COMMAND, text="/tukho nfc"))
+    assert [(m.kind, m.stored) for m in reply.media] == [("photo", key)]
+    [text, image] = render(reply, "https://caunoi.example")
+    assert "NFC" in text["text"]
+    assert image["attachment"]["payload"]["elements"] == [
+        {"media_type": "image", "url": f"https://caunoi.example/media/{key}"}
+    ]

@@ -32,7 +32,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_PATHS = ("/login", "/link", "/link/", "/language/", "/healthz", "/static/", "/webhooks/", "/metrics")
 MAX_FORM_BYTES = 64 * 1024
 # Forms that upload a recording accept more (up to the application's request limit).
-UPLOAD_PATHS = frozenset({"/glossary/entries", "/glossary/voices"})
+UPLOAD_PATHS = frozenset({"/glossary/entries", "/glossary/voices", "/glossary/pictures"})
 MAX_UPLOAD_BYTES = 1024 * 1024
 # Open to everyone, but a logged-in caller is recognised (stored media: public ones for all, others for the team).
 LOGIN_OPTIONAL = ("/media/",)

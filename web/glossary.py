@@ -21,7 +21,7 @@ from core.knowledge.glossary import RESIDENT_LANGUAGES
 from core.knowledge.glossary_entries import GlossaryError, Reviewer, decide, propose
 from core.knowledge.versions import mark_changed
 from core.language.matcher import SPECIAL_INTENTS
-from core.media.store import MediaStore, MediaTooLarge, is_key, mime_type
+from core.media.store import MediaStore, MediaTooLarge, is_key, kind_of, mime_type
 from core.privacy import clean_for_storage
 from core.stats.glossary import glossary_stats
 from models import FaqEntry, FaqVoiceAnswer, GlossaryEntry, GlossaryTerm, Member, WebAccount
@@ -33,6 +33,7 @@ from web.notices import notice_shown, pending_notice, redirect_with_notice
 PAGE = "/glossary"
 MAX_TEXT = 300
 VOICE_LANGUAGES = ("vi", "en", *RESIDENT_LANGUAGES)
+PICTURE_KINDS = frozenset({"jpg", "png"})
 
 
 def _admin_only(request: web.Request) -> None:
@@ -185,6 +186,35 @@ def _saved_upload(request: web.Request, field: Any) -> str | None:
         return _store(request).save(data)
     except MediaTooLarge:
         raise _back(request, translate(request)("Tệp ghi âm quá lớn.")) from None
+
+
+async def set_picture(request: web.Request) -> web.Response:
+    """Attach (or replace) a term's picture (JPEG or PNG), sent with its explanation to residents."""
+    _admin_only(request)
+    _ = translate(request)
+    form = await request.post()
+    raw_term = str(form.get("term", ""))
+    upload = form.get("picture")
+    data = upload.file.read() if isinstance(upload, web.FileField) else b""
+    if not raw_term.isdigit() or kind_of(data) not in PICTURE_KINDS:
+        raise _back(request, _("Chọn từ và một ảnh JPEG hoặc PNG."))
+    try:
+        key = _store(request).save(data)
+    except MediaTooLarge:
+        raise _back(request, _("Ảnh quá lớn.")) from None
+    account = request[ACCOUNT]
+    now = request.app[CLOCK]()
+    async with request.app[SESSIONS]() as session, session.begin():
+        term = await session.get(GlossaryTerm, int(raw_term))
+        if term is None:
+            raise _back(request, _("Từ này không còn nữa."))
+        before = {"picture": bool(term.picture)}
+        term.picture = key
+        await mark_changed(session, now)
+        await audit.record(
+            session, audit.web_actor(account.username), "glossary.picture", term.term, now, before, {"picture": True}
+        )
+    raise _back(request, _("Đã gắn ảnh cho từ này."))
 
 
 async def add_voice(request: web.Request) -> web.Response:

@@ -85,6 +85,7 @@ def build_web_app(
     app.router.add_get("/glossary", glossary.glossary_page)
     app.router.add_post("/glossary/entries", glossary.add_entry)
     app.router.add_post("/glossary/entries/{entry_id}/decide", glossary.decide_entry)
+    app.router.add_post("/glossary/pictures", glossary.set_picture)
     app.router.add_post("/glossary/voices", glossary.add_voice)
     app.router.add_post("/glossary/voices/{voice_id}/remove", glossary.remove_voice)
     app.router.add_get("/media/{folder}/{name}", glossary.media_file)

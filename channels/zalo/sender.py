@@ -25,8 +25,10 @@ def render(message: Outbound, media_url: str = "") -> list[dict[str, Any]]:
     buttons (or more than five choices) can type the number. A stored recording becomes a link to
     the dashboard's public `/media/` address (`media_url`), which Zalo opens in its audio player.
     """
+    stored = [item for item in message.media if item.stored and media_url]
     images = [item.file_id for item in message.media if _is_image(item)]
-    links = [f"🔊 {media_url}/media/{item.stored}" for item in message.media if item.stored and media_url]
+    images += [f"{media_url}/media/{item.stored}" for item in stored if item.kind == "photo"]
+    links = [f"🔊 {media_url}/media/{item.stored}" for item in stored if item.kind != "photo"]
     notes = [
         _("📎 Có tệp đính kèm ({kind}) không gửi được qua Zalo.").format(kind=item.kind)
         for item in message.media
