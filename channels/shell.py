@@ -21,7 +21,11 @@ Write = Callable[[str], None]
 def render(reply: Outbound) -> str:
     """A reply as terminal text (a stored recording or picture named by its media-store key), its buttons
     as a numbered list."""
-    lines = [f"🔊 [{media.kind}: {media.stored}]" for media in reply.media if media.stored]
+    lines = [
+        f"{'🖼' if media.kind == 'photo' else '🔊'} [{media.kind}: {media.stored}]"
+        for media in reply.media
+        if media.stored
+    ]
     lines.append(reply.text)
     for number, button in enumerate(reply.choices(), start=reply.first_number):
         lines.append(f"  {number}. {button.label}")

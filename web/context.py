@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.access.accounts import ADMIN, has_role
 from core.helpdesk.workflow import Desk
 from core.language.i18n import DEFAULT_LANGUAGE, TranslatableError, Translate, translator
 from models import WebAccount
@@ -30,6 +31,12 @@ STATIC_DIR = Path(__file__).parent / "static"
 LANGUAGE_COOKIE = "lang"
 # The dashboard's languages, each named in itself (the switch in every page's header).
 PAGE_LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def require_admin(request: web.Request, refusal: str) -> None:
+    """403 with `refusal` (a msgid, marked with `N_` where it is written) unless the account is an admin."""
+    if not has_role(request[ACCOUNT], ADMIN):
+        raise web.HTTPForbidden(text=translate(request)(refusal))
 
 
 def page_language(request: web.Request) -> str:

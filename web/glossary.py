@@ -12,21 +12,22 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.access import audit
-from core.access.accounts import ADMIN, has_role
 from core.knowledge.faq import Entry
 from core.knowledge.glossary import RESIDENT_LANGUAGES
 from core.knowledge.glossary_entries import GlossaryError, Reviewer, decide, propose
 from core.knowledge.versions import mark_changed
+from core.language.i18n import N_
 from core.language.matcher import SPECIAL_INTENTS
 from core.media.store import MediaStore, MediaTooLarge, is_key, kind_of, mime_type
 from core.privacy import clean_for_storage
 from core.stats.glossary import glossary_stats
 from models import FaqEntry, FaqVoiceAnswer, GlossaryEntry, GlossaryTerm, Member, WebAccount
 from models.glossary import PROPOSED, VERIFIED
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render, translate
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render, require_admin, translate
 from web.filters import BadFilter, scope_for
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
@@ -37,8 +38,7 @@ PICTURE_KINDS = frozenset({"jpg", "png"})
 
 
 def _admin_only(request: web.Request) -> None:
-    if not has_role(request[ACCOUNT], ADMIN):
-        raise web.HTTPForbidden(text=translate(request)("Chỉ quản trị quản lý được từ khó."))
+    require_admin(request, N_("Chỉ quản trị quản lý được từ khó."))
 
 
 def _store(request: web.Request) -> MediaStore:
@@ -63,7 +63,7 @@ async def glossary_page(request: web.Request) -> web.Response:
             )
         ).all()
         voices = (await session.scalars(select(FaqVoiceAnswer).order_by(FaqVoiceAnswer.entry_id))).all()
-    reviewer = await _reviewer(request, account)
+        reviewer = await _reviewer(session, account)
     waiting = [(t, e) for t in terms for e in t.entries if e.status == PROPOSED]
     knowledge = request.app[DESK]().knowledge
     entries: list[Entry] = sorted(
@@ -95,13 +95,12 @@ async def glossary_page(request: web.Request) -> web.Response:
     return notice_shown(response, path=PAGE)
 
 
-async def _reviewer(request: web.Request, account: WebAccount) -> Reviewer:
+async def _reviewer(session: AsyncSession, account: WebAccount) -> Reviewer:
     """The account as a reviewer: its linked membership when it has one (so its own entries are its own)."""
-    if account.member_id is None:
+    member = await session.get(Member, account.member_id) if account.member_id is not None else None
+    if member is None:
         return Reviewer(account.username)
-    async with request.app[SESSIONS]() as session:
-        member = await session.get(Member, account.member_id)
-    return Reviewer(member.name if member else account.username, account.member_id)
+    return Reviewer(member.name, member.id)
 
 
 def _back(request: web.Request, notice: str) -> web.HTTPSeeOther:
@@ -118,9 +117,9 @@ async def decide_entry(request: web.Request) -> web.Response:
     if not raw.isdigit() or verdict not in {"verify", "reject"}:
         raise _back(request, _("Nút không hợp lệ."))
     account = request[ACCOUNT]
-    reviewer = await _reviewer(request, account)
     now = request.app[CLOCK]()
     async with request.app[SESSIONS]() as session, session.begin():
+        reviewer = await _reviewer(session, account)
         entry = await session.get(GlossaryEntry, int(raw))
         if entry is None:
             raise _back(request, _("Mục này không còn nữa."))
@@ -150,13 +149,12 @@ async def add_entry(request: web.Request) -> web.Response:
     if lang not in RESIDENT_LANGUAGES or not raw_term.isdigit() or not (text or audio):
         raise _back(request, _("Chọn từ, tiếng, và gõ chữ hoặc chọn tệp ghi âm."))
     account = request[ACCOUNT]
-    reviewer = await _reviewer(request, account)
     now = request.app[CLOCK]()
     async with request.app[SESSIONS]() as session, session.begin():
         term = await session.get(GlossaryTerm, int(raw_term))
         if term is None:
             raise _back(request, _("Từ này không còn nữa."))
-        member = await session.get(Member, reviewer.member_id) if reviewer.member_id else None
+        member = await session.get(Member, account.member_id) if account.member_id is not None else None
         entry = await propose(
             session,
             term,
@@ -164,7 +162,7 @@ async def add_entry(request: web.Request) -> web.Response:
             text=text,
             audio=audio,
             contributor=member,
-            contributor_name=reviewer.name,
+            contributor_name=account.username,
             origin="web",
             now=now,
         )
@@ -185,7 +183,8 @@ def _saved_upload(request: web.Request, field: Any) -> str | None:
     try:
         return _store(request).save(data)
     except MediaTooLarge:
-        raise _back(request, translate(request)("Tệp ghi âm quá lớn.")) from None
+        _ = translate(request)
+        raise _back(request, _("Tệp ghi âm quá lớn.")) from None
 
 
 async def set_picture(request: web.Request) -> web.Response:

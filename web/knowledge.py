@@ -12,7 +12,6 @@ from multidict import MultiDictProxy
 from sqlalchemy import select
 
 from core.access import audit
-from core.access.accounts import ADMIN, has_role
 from core.knowledge.faq import intent_texts, preview_matcher
 from core.knowledge.revisions import (
     ANSWER_SCREEN,
@@ -25,10 +24,10 @@ from core.knowledge.revisions import (
     revisions,
     save_entry,
 )
-from core.language.i18n import Translate
+from core.language.i18n import N_, Translate
 from core.stats.period import local_day
 from models import FaqCategory, FaqEntry
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, problem_text, render, translate
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, problem_text, render, require_admin, translate
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
 MAX_SAMPLES = 10
@@ -36,9 +35,7 @@ BLANK = EntryEdit("", "", "", "", None, "draft", ())
 
 
 def _admin_only(request: web.Request) -> None:
-    if not has_role(request[ACCOUNT], ADMIN):
-        _ = translate(request)
-        raise web.HTTPForbidden(text=_("Chỉ quản trị được sửa nội dung hỏi đáp."))
+    require_admin(request, N_("Chỉ quản trị được sửa nội dung hỏi đáp."))
 
 
 async def entry_list(request: web.Request) -> web.Response:

@@ -25,12 +25,12 @@ from core.helpdesk.communes import (
 from core.helpdesk.members import INVITE_VALIDITY, ROLE_NAMES, ROLES, WEB, commune_members, pending_invites
 from core.helpdesk.tickets import LOCAL_OFFSET
 from core.helpdesk.villages import residents_by_village
-from core.language.i18n import Translate
+from core.language.i18n import N_, Translate
 from core.messages import Address
 from core.privacy import mask
 from models import Commune
 from models.base import as_utc
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, problem_text, render, translate
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, problem_text, render, require_admin, translate
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
 INVITE_DAYS = (1, 3, 7, 14)
@@ -38,9 +38,7 @@ Form = MultiDictProxy[Any]
 
 
 def admin_only(request: web.Request) -> None:
-    if not has_role(request[ACCOUNT], ADMIN):
-        _ = translate(request)
-        raise web.HTTPForbidden(text=_("Chỉ quản trị được thay đổi cài đặt."))
+    require_admin(request, N_("Chỉ quản trị được thay đổi cài đặt."))
 
 
 def actor(request: web.Request) -> str:

@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from core.access import audit
-from core.access.accounts import ADMIN, can_see_commune, has_role, sees_every_commune
+from core.access.accounts import can_see_commune, sees_every_commune
 from core.helpdesk.communes import list_communes
 from core.knowledge.editing import NotPending, add_paraphrase, pending_paraphrases, review_paraphrases
 from core.knowledge.faq import Entry, KnowledgeBase
@@ -24,7 +24,7 @@ from core.privacy import clean_for_storage, mask
 from core.stats.period import Scope
 from core.stats.unanswered import CLARIFIED, NOT_UNDERSTOOD, THUMBS_DOWN, Group, unanswered_groups
 from models import FaqParaphrase
-from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render, translate
+from web.context import ACCOUNT, CLOCK, DESK, SESSIONS, render, require_admin, translate
 from web.filters import BadFilter, scope_for
 from web.notices import notice_shown, pending_notice, redirect_with_notice
 
@@ -51,9 +51,7 @@ class Row:
 
 
 def _admin_only(request: web.Request) -> None:
-    if not has_role(request[ACCOUNT], ADMIN):
-        _ = translate(request)
-        raise web.HTTPForbidden(text=_("Chỉ quản trị được dạy bot."))
+    require_admin(request, N_("Chỉ quản trị được dạy bot."))
 
 
 def _masked(text: str) -> str:
