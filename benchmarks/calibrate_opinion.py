@@ -5,11 +5,11 @@
 Data: the development sets (tests/data/dev.tsv, and public_dev.tsv: public questions from pages the
 held-out public set does not use) read by the shipped matcher, and 5-fold cross-validation
 over the knowledge base's own paraphrases (each fold read by a matcher and a classifier built without
-it). For every pair of thresholds (`agree`: a clarification becomes an answer when the classifier names
-its first choice at least this surely; `veto`: an answer becomes a clarification when the classifier
-names another class this surely; in a message of more than `long_words` words any disagreement does) it
-prints how many readings are right and wrong, per language. tests/data/eval.tsv and public.tsv are held
-out and never read here.
+it). The rule of `Matcher.match`: an FAQ answer needs the classifier to name the lexical first choice
+at least `agree` surely (or another offered intent `prefer` surely), unless the lexical answer scores
+at least `firm` and the classifier does not name another class `veto` surely. For every pair of
+`agree` and `firm` it prints how many readings are right and wrong, per language.
+tests/data/eval.tsv and public.tsv are held out and never read here.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.knowledge.faq import intents_from_files, load_matching_data
 from core.language.bilingual import ENGLISH, VIETNAMESE
 from core.language.evaluation import read_examples
-from core.language.matcher import SPECIAL_INTENTS, IntentTexts, Matcher, Thresholds
+from core.language.matcher import IntentTexts, Matcher, Thresholds
 from core.privacy import mask
 from core.settings import PROJECT_ROOT
 
 FOLDS = 5
 TUNING = ("dev.tsv", "public_dev.tsv")
-AGREE = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
-VETO = (0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
-LONG_WORDS = Thresholds().long_words
+AGREE = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5)
+FIRM = (0.12, 0.15, 0.18, 0.22, 1.01)
+SHIPPED = Thresholds()
 NONE = "none"
 
 
@@ -43,11 +43,16 @@ class Reading:
     gold: str
     action: str
     intent: str | None
-    first: str | None
+    confidence: float
+    offered: tuple[str, ...]
     refused: bool
     opinion: str
     probability: float
-    words: int
+
+    @property
+    def first(self) -> str | None:
+        """The lexical first choice among the offered intents."""
+        return self.offered[0] if self.offered else None
 
 
 def _read(matcher: Matcher, text: str, gold: str) -> Reading:
@@ -55,22 +60,30 @@ def _read(matcher: Matcher, text: str, gold: str) -> Reading:
     verdict = matcher.lexical_match(text, tokens)
     assert matcher.second_opinion is not None
     opinion = matcher.second_opinion.opinion(" ".join(tokens))
-    first = verdict.suggestions[0] if verdict.suggestions else None
-    refused = verdict.out_of_scope
-    words = len(text.split())
-    return Reading(gold, verdict.action, verdict.intent, first, refused, opinion.intent, opinion.probability, words)
+    return Reading(
+        gold,
+        verdict.action,
+        verdict.intent,
+        verdict.confidence,
+        tuple(verdict.suggestions),
+        verdict.out_of_scope,
+        opinion.intent,
+        opinion.probability,
+    )
 
 
-def _decide(r: Reading, agree: float, veto: float) -> str | None:
+def _decide(r: Reading, agree: float, firm: float) -> str | None:
     """The intent answered under these thresholds (the rule of `Matcher.match`)."""
     if r.refused:
         return None
-    if r.action == "answer" and r.intent not in SPECIAL_INTENTS:
-        disagrees = r.opinion != r.intent
-        return None if disagrees and (r.probability >= veto or r.words > LONG_WORDS) else r.intent
-    if r.intent is not None:  # a greeting, thanks, or a request for a person
+    if r.action != "answer" and r.intent is not None:  # a greeting, thanks, or a request for a person
         return r.intent
-    return r.first if r.first == r.opinion and r.probability >= agree else None
+    first = r.intent if r.action == "answer" else r.first
+    if first is not None and r.opinion == first and r.probability >= agree:
+        return first
+    if r.action == "answer" and r.confidence >= firm and (r.opinion == first or r.probability < SHIPPED.veto):
+        return first
+    return r.opinion if r.opinion in r.offered[1:] and r.probability >= SHIPPED.prefer else None
 
 
 def _cross_validated(intents: list[IntentTexts], language: str) -> list[Reading]:
@@ -103,14 +116,14 @@ def _report(name: str, readings: list[Reading]) -> None:
     in_scope = [r for r in readings if r.gold != NONE]
     outside = [r for r in readings if r.gold == NONE]
     print(f"\n{name}: {len(in_scope)} in scope, {len(outside)} out of scope")
-    print(f"{'agree':>6}{'veto':>6}{'right':>8}{'wrong':>8}{'oos ok':>8}")
-    for agree, veto in itertools.product(AGREE, VETO):
-        answers = [_decide(r, agree, veto) for r in in_scope]
+    print(f"{'agree':>6}{'firm':>6}{'right':>8}{'wrong':>8}{'oos ok':>8}")
+    for agree, firm in itertools.product(AGREE, FIRM):
+        answers = [_decide(r, agree, firm) for r in in_scope]
         right = sum(a == r.gold for a, r in zip(answers, in_scope, strict=True))
         wrong = sum(a is not None and a != r.gold for a, r in zip(answers, in_scope, strict=True))
-        refused = sum(_decide(r, agree, veto) is None for r in outside)
+        refused = sum(_decide(r, agree, firm) is None for r in outside)
         print(
-            f"{agree:>6}{veto:>6}{right / len(in_scope):>8.1%}{wrong / len(in_scope):>8.1%}"
+            f"{agree:>6}{firm:>6}{right / len(in_scope):>8.1%}{wrong / len(in_scope):>8.1%}"
             f"{refused / max(1, len(outside)):>8.1%}"
         )
 

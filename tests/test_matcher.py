@@ -18,10 +18,13 @@ STYLES = {"standard", "no_diacritics", "teencode", "dialect", "typos", "simple",
 # Regression floors at the measured level, not the targets of the real-questions issue (97% / 1% / 97%,
 # every style 93%), which are not met yet (README, "Measured results"). On 2026-12-02 the set gained 16
 # near-domain and 12 English out-of-scope questions, harder than the first 64: rejection fell to 93.5%.
+# On 2026-12-03 the stricter answer rule (the classifier must agree) raised rejection to 96.7% and cut
+# wrong answers from 2.0% to 1.7%, while the typos style fell from 94.5% to 90.8% (top-1 89.7%): the
+# floors follow the measurement both ways, and the README says so.
 TOP1_TARGET = 0.95
 WRONG_LIMIT = 0.02
-REJECTION_TARGET = 0.93
-STYLE_FLOOR = 0.92
+REJECTION_TARGET = 0.95
+STYLE_FLOOR = 0.89
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +81,35 @@ def test_clarifications_carry_two_or_three_suggestions_and_no_intent(matcher: Bi
     for result in clarified:
         assert result.intent is None and 2 <= len(result.suggestions) <= 3
         assert len(set(result.suggestions)) == len(result.suggestions)
+
+
+def test_every_faq_answer_is_backed_by_the_classifier_or_firm_and_not_contradicted(
+    matcher: BilingualMatcher,
+) -> None:
+    """The answer rule of `Matcher.match`, checked from outside on every dev question: an FAQ answer is
+    either named by the classifier at least `agree` surely, or a firm lexical answer it does not veto."""
+    vietnamese = matcher.vietnamese
+    assert vietnamese.second_opinion is not None
+    t = vietnamese.thresholds
+    answered = 0
+    for example in read_examples(DATA_DIR / "dev.tsv"):
+        if example.style == "english":
+            continue
+        result = vietnamese.match(example.text)
+        if result.action != "answer":
+            continue
+        answered += 1
+        opinion = vietnamese.second_opinion.opinion(vietnamese.normalizer.text(example.text))
+        backed = opinion.intent == result.intent and opinion.probability >= t.agree
+        vetoed = opinion.intent != result.intent and opinion.probability >= t.veto
+        assert backed or (result.confidence >= t.firm and not vetoed), example.text
+    assert answered > 500
+
+
+def test_thanks_at_the_end_of_a_letter_does_not_answer_its_question(matcher: BilingualMatcher) -> None:
+    letter = "Cho em hỏi tiền trợ cấp hàng tháng khi nào có ạ? Mong nhận được phản hồi, xin cảm ơn nhiều!"
+    assert matcher.match(letter).action != "smalltalk"
+    assert matcher.match("cảm ơn nhiều nhé").intent == "thanks"
 
 
 def test_an_empty_knowledge_base_hands_everything_to_a_person() -> None:

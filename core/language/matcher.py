@@ -15,7 +15,8 @@ from core.language.sparse import SparseIndex, char_features, inverse_frequencies
 
 HUMAN = "human"
 OUT_OF_SCOPE = "out_of_scope:"
-SMALLTALK_INTENTS = frozenset({"greeting", "thanks"})
+THANKS = "thanks"
+SMALLTALK_INTENTS = frozenset({"greeting", THANKS})
 SPECIAL_INTENTS = SMALLTALK_INTENTS | {HUMAN}
 MAX_LEARNED_INTENTS = 400  # beyond this the classifier's weights outgrow a small server; lexical only
 
@@ -60,9 +61,11 @@ class Thresholds:
     clarify: float = 0.04
     suggest_gap: float = 0.08
     coverage_power: float = 0.0
-    agree: float = 0.30  # a clarification becomes an answer when the classifier names its first choice this surely
-    veto: float = 0.50  # an answer becomes a clarification when the classifier names another class this surely
-    long_words: int = 10  # in a longer message, any disagreement of the classifier turns an answer into a choice
+    agree: float = 0.40  # an FAQ answer needs the classifier to name the same intent at least this surely
+    prefer: float = 0.60  # ... or, for another of the intents a clarification offers, this surely
+    firm: float = 0.18  # a lexical answer this strong needs only that the classifier not contradict it...
+    veto: float = 0.50  # ... by naming another class this surely
+    long_words: int = 10  # a message of more words is a letter: a "cảm ơn" in it is courtesy, not the point
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class Matcher:
         ]
         intents = [*intents, *negative_intents]
         self.intent_ids = [intent.id for intent in intents]
+        self._thanks = np.array([i == THANKS for i in self.intent_ids], dtype=bool)
         self._faq_ids = frozenset(i for i in self.intent_ids if i not in SPECIAL_INTENTS and not is_out_of_scope(i))
         vocabulary = Counter(lexicon.vocabulary())
         for intent in intents:
@@ -201,7 +205,10 @@ class Matcher:
 
     def alternatives(self, text: str, exclude: str | None = None, limit: int = 3) -> list[str]:
         """The closest FAQ intents for a text, best first (for "that was not it")."""
-        scores = self.scores(text)
+        return self._alternatives(self.normalizer.tokens(text), exclude, limit)
+
+    def _alternatives(self, tokens: list[str], exclude: str | None = None, limit: int = 3) -> list[str]:
+        scores = self._scores(tokens)
         ranked = [self.intent_ids[i] for i in np.argsort(-scores, kind="stable")]
         faq = [i for i in ranked if i != exclude and i not in SPECIAL_INTENTS and not is_out_of_scope(i)]
         return faq[:limit]
@@ -211,33 +218,39 @@ class Matcher:
         return bool(set(word_features(tokens)) & self._foreign.get(negative, frozenset()))
 
     def match(self, text: str) -> MatchResult:
-        """Rank the intents, apply the decision rule, then let the classifier's opinion settle a
-        clarification it agrees with or question an answer it contradicts (surely, or at all in a
-        message of more than `long_words` words: a letter that tells a story first has many words to
-        mislead one reading)."""
+        """Rank the intents and apply the decision rule, then ask the classifier: an FAQ answer is given
+        only when both readings name the same intent, the classifier at least `agree` sure of the lexical
+        first choice (answered or offered) or `prefer` sure of another offered one, or when a `firm`
+        lexical answer is not vetoed by the classifier; otherwise the question becomes a choice."""
         tokens = self.normalizer.tokens(text)  # normalised once for both readings
         verdict = self.lexical_match(text, tokens)
         if self.second_opinion is None or verdict.out_of_scope:
             return verdict
+        if verdict.action != "answer" and verdict.intent is not None:
+            return verdict  # a greeting, thanks, or a request for a person
         opinion = self.second_opinion.opinion(" ".join(tokens))
+        first = verdict.intent if verdict.action == "answer" else next(iter(verdict.suggestions), None)
         t = self.thresholds
-        if verdict.action == "answer" and verdict.intent not in SPECIAL_INTENTS:
-            disagrees = opinion.intent != verdict.intent
-            if disagrees and (opinion.probability >= t.veto or len(text.split()) > t.long_words):
-                named = [verdict.intent or "", *([opinion.intent] if opinion.intent in self._faq_ids else [])]
-                offered = list(dict.fromkeys([*named, *self.alternatives(text)]))[:3]
-                return replace(verdict, intent=None, action="clarify", suggestions=offered)
-            return verdict
-        first = verdict.suggestions[0] if verdict.suggestions else None
-        if verdict.action != "answer" and first == opinion.intent and opinion.probability >= t.agree:
+        if first is not None and opinion.intent == first and opinion.probability >= t.agree:
             return replace(verdict, intent=first, action="answer", suggestions=[])
-        return verdict
+        firm = verdict.action == "answer" and verdict.confidence >= t.firm
+        if firm and (opinion.intent == first or opinion.probability < t.veto):
+            return verdict
+        if opinion.intent in verdict.suggestions[1:] and opinion.probability >= t.prefer:
+            return replace(verdict, intent=opinion.intent, action="answer", suggestions=[])
+        if verdict.action != "answer":
+            return verdict
+        named = [first or "", *([opinion.intent] if opinion.intent in self._faq_ids else [])]
+        offered = list(dict.fromkeys([*named, *self._alternatives(tokens)]))[:3]
+        return replace(verdict, intent=None, action="clarify", suggestions=offered)
 
     def lexical_match(self, text: str, tokens: list[str]) -> MatchResult:
         """Rank the intents by lexical similarity and apply the decision rule (`tokens`: the normalised text)."""
         if not self.intent_ids:
             return MatchResult(text, None, 0.0, "escalate")
         scores = self._scores(tokens)
+        if "?" in text and len(text.split()) > self.thresholds.long_words:
+            scores[self._thanks] = 0.0  # "Chào luật sư, ... ? Xin cảm ơn!" is a question, not thanks
         order = np.argsort(-scores, kind="stable")
         best = self.intent_ids[order[0]]
         top = float(scores[order[0]])
