@@ -19,12 +19,11 @@ STYLES = {"standard", "no_diacritics", "teencode", "dialect", "typos", "simple",
 # every style 93%), which are not met yet (README, "Measured results"). On 2026-12-02 the set gained 16
 # near-domain and 12 English out-of-scope questions, harder than the first 64: rejection fell to 93.5%.
 # On 2026-12-03 the stricter answer rule (the classifier must agree) raised rejection to 96.7% and cut
-# wrong answers from 2.0% to 1.7%, while the typos style fell from 94.5% to 90.8% (top-1 89.7%): the
-# floors follow the measurement both ways, and the README says so.
+# wrong answers to 1.6%; every style is at 93.3% or more.
 TOP1_TARGET = 0.95
 WRONG_LIMIT = 0.02
 REJECTION_TARGET = 0.95
-STYLE_FLOOR = 0.89
+STYLE_FLOOR = 0.93
 
 
 @pytest.fixture(scope="module")

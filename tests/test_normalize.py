@@ -91,6 +91,19 @@ def test_one_typing_slip_is_repaired_against_the_vocabulary(normalizer: WordsOnl
     assert normalizer.text("khoong") == "khong"
 
 
+def test_a_typo_the_training_texts_hold_rarely_is_read_as_its_common_word() -> None:
+    """A paraphrase typed with a slip puts "khog" or "gif" in the vocabulary; seen a few times beside
+    a common "khong" or "gi", it is still read as that word, and a final "g" as "ng"."""
+    lexicon = load_matching_data(KNOWLEDGE_DIR).lexicon
+    counts = {"khong": 800, "khog": 3, "gi": 120, "gif": 1, "dung": 250, "tk": 90, "tkf": 2, "rare": 1, "rareg": 1}
+    normalizer = WordsOnly(Normalizer(lexicon, counts))
+    assert normalizer.text("khog") == "khong"
+    assert normalizer.text("gif") == "gi"
+    assert normalizer.text("dug") == "dung"
+    assert normalizer.text("tkf") == "tkf"  # "tk" is not a syllable: no slip of it
+    assert normalizer.text("rareg") == "rareg"  # a rare word beside another rare one stays
+
+
 def test_unknown_words_are_kept(normalizer: WordsOnly) -> None:
     assert normalizer.text("samsung galaxy") == "samsung galaxy"
 

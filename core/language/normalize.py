@@ -49,6 +49,8 @@ ADULT_AGE = 14
 MIN_REPAIR_LENGTH = 4
 REPAIR_CACHE_SIZE = 4096
 MAX_CACHED_WORD = 40
+RARE_SLIP_COUNT = 5  # a known word seen this rarely ...
+COMMON_WORD_COUNT = 50  # ... is read as the slip of a word seen this often
 CONCEPT_PREFIX = "~"
 
 
@@ -221,13 +223,26 @@ class Normalizer:
         return self._repairs.cache_info().currsize
 
     def _repair(self, word: str) -> str:
-        if self._known(word) or _is_digit_run(word):
+        if _is_digit_run(word) or (self._known(word) and not self._rare_slip(word)):
             return word
         repair = self._repairs if len(word) <= MAX_CACHED_WORD else self._best_repair
         return repair(word) or word
 
+    def _slips(self, word: str) -> tuple[str, ...]:
+        """Readings of a word typed with a Telex leftover, a doubled letter or "g" for a final "ng"."""
+        final_ng = word[:-1] + "ng" if word.endswith("g") and not word.endswith("ng") else word
+        return (_telex_fold(word), _REPEATS.sub(r"\1", word), final_ng)
+
+    def _rare_slip(self, word: str) -> bool:
+        """A word the training texts hold only as a rare typo ("gif", "khog") of a common one."""
+        count = self.vocabulary.get(word, 0)
+        if not 0 < count <= RARE_SLIP_COUNT:
+            return False
+        common = (c for c in self._slips(word) if c != word and self.vocabulary.get(c, 0) >= COMMON_WORD_COUNT)
+        return any(is_syllable(c) for c in common)
+
     def _best_repair(self, word: str) -> str | None:
-        for candidate in (_telex_fold(word), _REPEATS.sub(r"\1", word)):
+        for candidate in self._slips(word):
             if candidate != word and self._known(candidate):
                 return candidate
         too_long = len(word) > self._longest + 1  # no known word is one edit away
