@@ -223,27 +223,24 @@ class Normalizer:
         return self._repairs.cache_info().currsize
 
     def _repair(self, word: str) -> str:
-        if _is_digit_run(word) or (self._known(word) and not self._rare_slip(word)):
+        if _is_digit_run(word) or self.vocabulary.get(word, 0) > RARE_SLIP_COUNT:
             return word
         repair = self._repairs if len(word) <= MAX_CACHED_WORD else self._best_repair
         return repair(word) or word
 
-    def _slips(self, word: str) -> tuple[str, ...]:
+    def _slips(self, word: str) -> list[str]:
         """Readings of a word typed with a Telex leftover, a doubled letter or "g" for a final "ng"."""
         final_ng = word[:-1] + "ng" if word.endswith("g") and not word.endswith("ng") else word
-        return (_telex_fold(word), _REPEATS.sub(r"\1", word), final_ng)
-
-    def _rare_slip(self, word: str) -> bool:
-        """A word the training texts hold only as a rare typo ("gif", "khog") of a common one."""
-        count = self.vocabulary.get(word, 0)
-        if not 0 < count <= RARE_SLIP_COUNT:
-            return False
-        common = (c for c in self._slips(word) if c != word and self.vocabulary.get(c, 0) >= COMMON_WORD_COUNT)
-        return any(is_syllable(c) for c in common)
+        return [c for c in (_telex_fold(word), _REPEATS.sub(r"\1", word), final_ng) if c != word]
 
     def _best_repair(self, word: str) -> str | None:
+        if self._known(word):  # kept, unless the training texts hold it only as a rare typo ("gif", "khog")
+            if word not in self.vocabulary:
+                return None
+            common = (c for c in self._slips(word) if self.vocabulary.get(c, 0) >= COMMON_WORD_COUNT)
+            return next((c for c in common if is_syllable(c)), None)
         for candidate in self._slips(word):
-            if candidate != word and self._known(candidate):
+            if self._known(candidate):
                 return candidate
         too_long = len(word) > self._longest + 1  # no known word is one edit away
         if len(word) < MIN_REPAIR_LENGTH or too_long or not word.isalpha() or is_syllable(word):
