@@ -6,7 +6,7 @@ Data: the development sets (tests/data/dev.tsv, and public_dev.tsv: public quest
 held-out public set does not use) read by the shipped matcher, and 5-fold cross-validation
 over the knowledge base's own paraphrases (each fold read by a matcher and a classifier built without
 it). The rule of `Matcher.match`: an FAQ answer needs the classifier to name the lexical first choice
-at least `agree` surely (`sure` when its lexical score is under `floor`; or another offered intent
+at least `agree` surely (`sure` when its lexical score is under `floor` in a long message; or another offered intent
 `prefer` surely), unless the lexical answer scores
 at least `firm` and the classifier does not name another class `veto` surely. For every pair of
 `agree` and `firm` it prints how many readings are right and wrong, per language.
@@ -49,6 +49,7 @@ class Reading:
     refused: bool
     opinion: str
     probability: float
+    words: int
 
     @property
     def first(self) -> str | None:
@@ -70,6 +71,7 @@ def _read(matcher: Matcher, text: str, gold: str) -> Reading:
         verdict.out_of_scope,
         opinion.intent,
         opinion.probability,
+        len(tokens),
     )
 
 
@@ -80,7 +82,8 @@ def _decide(r: Reading, agree: float, firm: float) -> str | None:
     if r.action != "answer" and r.intent is not None:  # a greeting, thanks, or a request for a person
         return r.intent
     first = r.intent if r.action == "answer" else r.first
-    agreed = r.probability >= (agree if r.confidence >= SHIPPED.floor else SHIPPED.sure)
+    faint = r.confidence < SHIPPED.floor and r.words > SHIPPED.long_words
+    agreed = r.probability >= (SHIPPED.sure if faint else agree)
     if first is not None and r.opinion == first and agreed:
         return first
     if r.action == "answer" and r.confidence >= firm and (r.opinion == first or r.probability < SHIPPED.veto):

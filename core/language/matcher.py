@@ -63,8 +63,8 @@ class Thresholds:
     coverage_power: float = 0.0
     agree: float = 0.40  # an FAQ answer needs the classifier to name the same intent at least this surely
     prefer: float = 0.60  # ... or, for another of the intents a clarification offers, this surely
-    floor: float = 0.08  # agreement on a lexical first choice scoring less than this...
-    sure: float = 0.70  # ... needs the classifier this sure (a faint echo of a topic is not a topic)
+    floor: float = 0.08  # in a message of more than long_words, agreement on a first choice scoring under this...
+    sure: float = 0.70  # ... needs the classifier this sure (a faint echo of a topic in a letter is not its topic)
     firm: float = 0.18  # a lexical answer this strong needs only that the classifier not contradict it...
     veto: float = 0.50  # ... by naming another class this surely
     long_words: int = 10  # a message of more words is a letter: a "cảm ơn" in it is courtesy, not the point
@@ -222,7 +222,7 @@ class Matcher:
     def match(self, text: str) -> MatchResult:
         """Rank the intents and apply the decision rule, then ask the classifier: an FAQ answer is given
         only when both readings name the same intent, the classifier at least `agree` sure of the lexical
-        first choice (answered or offered; `sure` when that scores under `floor`) or `prefer` sure of
+        first choice (answered or offered; `sure` when that scores under `floor` in a long message) or `prefer` sure of
         another offered one, or when a `firm` lexical answer is not vetoed by the classifier; otherwise
         the question becomes a choice."""
         tokens = self.normalizer.tokens(text)  # normalised once for both readings
@@ -234,7 +234,8 @@ class Matcher:
         opinion = self.second_opinion.opinion(" ".join(tokens))
         first = verdict.intent if verdict.action == "answer" else next(iter(verdict.suggestions), None)
         t = self.thresholds
-        agreed = opinion.probability >= (t.agree if verdict.confidence >= t.floor else t.sure)
+        faint = verdict.confidence < t.floor and len(tokens) > t.long_words
+        agreed = opinion.probability >= (t.sure if faint else t.agree)
         if first is not None and opinion.intent == first and agreed:
             return replace(verdict, intent=first, action="answer", suggestions=[])
         firm = verdict.action == "answer" and verdict.confidence >= t.firm
